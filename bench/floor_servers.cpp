@@ -1,0 +1,187 @@
+#include "floor_servers.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <stdexcept>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <nlohmann/json.hpp>
+
+namespace bench {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using asio::use_awaitable;
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw std::runtime_error("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot rename " + tmp + " to " + path);
+}
+
+namespace {
+
+bool is_disconnect(const boost::system::system_error& e) {
+  const auto& ec = e.code();
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::operation_aborted;
+}
+
+// Runs one session coroutine, reporting anything but an ordinary disconnect on stderr.
+template <typename Session>
+asio::awaitable<void> guarded(const char* who, Session session) {
+  try {
+    co_await std::move(session);
+  } catch (const boost::system::system_error& e) {
+    if (!is_disconnect(e)) std::fprintf(stderr, "%s: %s\n", who, e.what());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", who, e.what());
+  }
+}
+
+asio::awaitable<void> echo_session(tcp::socket socket) {
+  socket.set_option(tcp::no_delay(true));
+  beast::flat_buffer buffer;
+  buffer.reserve(64 * 1024);
+  std::string data;  // one body string cycles request -> response -> next request
+  http::response<http::string_body> res;
+  res.version(11);
+  res.result(http::status::ok);
+  res.set(http::field::content_type, "application/json");
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(kBodyLimit);
+    data.clear();
+    parser.get().body().swap(data);
+    co_await http::async_read(socket, buffer, parser, use_awaitable);
+    res.keep_alive(parser.get().keep_alive());
+    res.body().swap(parser.get().body());
+    res.prepare_payload();
+    co_await http::async_write(socket, res, use_awaitable);
+    data.swap(res.body());
+    if (!res.keep_alive()) break;
+  }
+  socket.shutdown(tcp::socket::shutdown_send);
+}
+
+asio::awaitable<void> relay_session(tcp::socket client, tcp::endpoint upstream_endpoint) {
+  client.set_option(tcp::no_delay(true));
+  tcp::socket upstream(client.get_executor());
+  co_await upstream.async_connect(upstream_endpoint, use_awaitable);
+  upstream.set_option(tcp::no_delay(true));
+  const std::string host =
+      upstream_endpoint.address().to_string() + ":" + std::to_string(upstream_endpoint.port());
+
+  beast::flat_buffer client_buffer;
+  beast::flat_buffer upstream_buffer;
+  client_buffer.reserve(64 * 1024);
+  upstream_buffer.reserve(64 * 1024);
+  // One body string cycles: client request -> upstream request -> upstream response ->
+  // client response -> next client request. Its capacity is kept across requests.
+  std::string data;
+  http::request<http::string_body> up_req;
+  up_req.version(11);
+  up_req.method(http::verb::post);
+  up_req.keep_alive(true);
+  up_req.set(http::field::host, host);
+  up_req.set(http::field::content_type, "application/json");
+  http::response<http::string_body> res;
+  res.version(11);
+  res.set(http::field::content_type, "application/json");
+
+  for (;;) {
+    http::request_parser<http::string_body> in;
+    in.body_limit(kBodyLimit);
+    data.clear();
+    in.get().body().swap(data);
+    co_await http::async_read(client, client_buffer, in, use_awaitable);
+
+    up_req.method(in.get().method());
+    up_req.target(in.get().target());
+    up_req.body().swap(in.get().body());
+    up_req.prepare_payload();
+    co_await http::async_write(upstream, up_req, use_awaitable);
+
+    http::response_parser<http::string_body> back;
+    back.body_limit(kBodyLimit);
+    back.get().body().swap(up_req.body());
+    back.get().body().clear();
+    co_await http::async_read(upstream, upstream_buffer, back, use_awaitable);
+
+    res.result(back.get().result());
+    res.keep_alive(in.get().keep_alive());
+    res.body().swap(back.get().body());
+    res.prepare_payload();
+    co_await http::async_write(client, res, use_awaitable);
+    data.swap(res.body());
+    if (!res.keep_alive()) break;
+  }
+  client.shutdown(tcp::socket::shutdown_send);
+}
+
+template <typename MakeSession>
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, MakeSession make_session) {
+  for (;;) {
+    tcp::socket socket = co_await acceptor.async_accept(use_awaitable);
+    asio::co_spawn(acceptor.get_executor(), make_session(std::move(socket)), asio::detached);
+  }
+}
+
+template <typename MakeSession>
+int serve(const char* who, const HostPort& listen, const std::string& ready_file,
+          MakeSession make_session) {
+  try {
+    asio::io_context ioc(1);
+    tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address(listen.host), listen.port));
+    asio::signal_set signals(ioc, SIGTERM, SIGINT);
+    signals.async_wait([&](const boost::system::error_code&, int) { ioc.stop(); });
+    asio::co_spawn(ioc, accept_loop(acceptor, make_session), asio::detached);
+    if (!ready_file.empty()) {
+      const auto port = acceptor.local_endpoint().port();
+      write_file_atomically(
+          ready_file, nlohmann::json{{"listen", listen.host + ":" + std::to_string(port)}}.dump());
+    }
+    ioc.run();
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", who, e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int run_echo_server(const HostPort& listen, const std::string& ready_file) {
+  return serve("echo server", listen, ready_file, [](tcp::socket socket) {
+    return guarded("echo session", echo_session(std::move(socket)));
+  });
+}
+
+int run_relay_server(const HostPort& listen, const HostPort& upstream,
+                     const std::string& ready_file) {
+  const tcp::endpoint upstream_endpoint(asio::ip::make_address(upstream.host), upstream.port);
+  return serve("relay", listen, ready_file, [upstream_endpoint](tcp::socket socket) {
+    return guarded("relay session", relay_session(std::move(socket), upstream_endpoint));
+  });
+}
+
+}  // namespace bench

@@ -1,0 +1,12 @@
+#pragma once
+// Standard base64 (RFC 4648, with padding) decoding, for X-Amz-Client-Context.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lambda_emu::api {
+
+// The decoded bytes, or nullopt when `in` is not valid base64.
+[[nodiscard]] std::optional<std::string> base64_decode(std::string_view in);
+
+}  // namespace lambda_emu::api

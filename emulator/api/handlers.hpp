@@ -1,0 +1,23 @@
+#pragma once
+// Endpoint handlers, one free function per endpoint, named for it. Each takes the request and
+// the driver and answers now or parks. Body limits are declared beside them.
+#include "api/router.hpp"
+
+namespace lambda_emu::api {
+
+// Runtime API (runtime_api.cpp)
+Reply handle_invocation_next(Call& call, driver::Emulator& emu);
+Reply handle_invocation_response(Call& call, driver::Emulator& emu);
+Reply handle_invocation_error(Call& call, driver::Emulator& emu);
+Reply handle_init_error(Call& call, driver::Emulator& emu);
+Reply handle_ping(Call& call, driver::Emulator& emu);
+
+// Invoke front doors (invoke_api.cpp)
+Reply handle_rie_invoke(Call& call, driver::Emulator& emu);
+
+std::uint64_t no_body(const Request&);
+std::uint64_t response_body_limit(const Request& req);
+std::uint64_t error_body_limit(const Request&);
+std::uint64_t invoke_body_limit(const Request&);
+
+}  // namespace lambda_emu::api

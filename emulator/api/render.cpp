@@ -1,0 +1,72 @@
+#include "api/render.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace lambda_emu::render {
+
+Response response(const Request& req, http::status status) {
+  Response res{status, req.version()};
+  res.keep_alive(req.keep_alive());
+  return res;
+}
+
+Response error(const Request& req, http::status status, std::string_view type,
+               std::string_view message) {
+  Response res = response(req, status);
+  res.set(http::field::content_type, "application/json");
+  // Key order and the trailing newline as rapid's Go encoder writes them.
+  nlohmann::ordered_json body{{"errorMessage", message}, {"errorType", type}};
+  res.body().assign(body.dump() + "\n");
+  res.prepare_payload();
+  return res;
+}
+
+Response refusal(const Request& req, const core::Refusal& r) {
+  switch (r.code) {
+    case core::errc::invalid_request_id:
+      return error(req, http::status::bad_request, "InvalidRequestID", r.message);
+    case core::errc::invalid_state_transition:
+      return error(req, http::status::forbidden, "InvalidStateTransition", r.message);
+    case core::errc::payload_too_large:
+      return error(req, http::status::payload_too_large, "RequestEntityTooLarge", r.message);
+    case core::errc::invalid_response_mode:
+      return error(req, http::status::bad_request, "InvalidFunctionResponseMode", r.message);
+  }
+  return error(req, http::status::internal_server_error, "InternalServerError",
+               "Internal Server Error");
+}
+
+Response accepted(const Request& req) {
+  Response res = response(req, http::status::accepted);
+  res.set(http::field::content_type, "application/json");
+  res.body().assign("{\"status\":\"OK\"}\n");
+  res.prepare_payload();
+  return res;
+}
+
+// Go's default mux texts, which RIE answers with.
+Response not_found(const Request& req) {
+  Response res = response(req, http::status::not_found);
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.body().assign("404 page not found\n");
+  res.prepare_payload();
+  return res;
+}
+
+Response method_not_allowed(const Request& req) {
+  Response res = response(req, http::status::method_not_allowed);
+  res.prepare_payload();
+  return res;
+}
+
+Response bad_request(unsigned version) {
+  Response res{http::status::bad_request, version};
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.set(http::field::connection, "close");
+  res.keep_alive(false);
+  res.body().assign("400 Bad Request");
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace lambda_emu::render

@@ -1,0 +1,27 @@
+#pragma once
+// Every response body lambda-emu writes for the Runtime API is made here, so status codes and
+// errorType/errorMessage bodies stay exactly as Lambda's (sections 1, 2).
+//
+//   return render::refusal(*result.refusal, req);   // 403 InvalidStateTransition ...
+//   return render::accepted(req);                   // 202 {"status":"OK"}
+#include <string_view>
+
+#include "http/payload_body.hpp"
+#include "lambda_emu/core/errc.hpp"
+
+namespace lambda_emu::render {
+
+// A response with the request's version and keep-alive, and the given status.
+[[nodiscard]] Response response(const Request& req, http::status status);
+// `{"errorMessage":..,"errorType":..}` with status.
+[[nodiscard]] Response error(const Request& req, http::status status, std::string_view type,
+                             std::string_view message);
+// A refusal of the lifecycle core, as Lambda renders it.
+[[nodiscard]] Response refusal(const Request& req, const core::Refusal& r);
+// 202 {"status":"OK"}: some clients need exactly this for /response.
+[[nodiscard]] Response accepted(const Request& req);
+[[nodiscard]] Response not_found(const Request& req);
+[[nodiscard]] Response method_not_allowed(const Request& req);
+[[nodiscard]] Response bad_request(unsigned version);
+
+}  // namespace lambda_emu::render

@@ -1,0 +1,70 @@
+#include "api/router.hpp"
+
+#include "api/handlers.hpp"
+
+namespace lambda_emu {
+namespace {
+
+// Path template matching, segment by segment; "{}" takes one non-empty segment.
+bool match_path(std::string_view pattern, std::string_view path, std::string& param) {
+  while (!pattern.empty() && !path.empty()) {
+    const std::size_t ps = pattern.find('/', 1);
+    const std::size_t ts = path.find('/', 1);
+    std::string_view pseg = pattern.substr(0, ps);
+    std::string_view tseg = path.substr(0, ts);
+    if (pseg == "/{}") {
+      if (tseg.size() < 2) {
+        return false;
+      }
+      param = std::string(tseg.substr(1));
+    } else if (pseg != tseg) {
+      return false;
+    }
+    pattern = ps == std::string_view::npos ? std::string_view() : pattern.substr(ps);
+    path = ts == std::string_view::npos ? std::string_view() : path.substr(ts);
+  }
+  return pattern.empty() && path.empty();
+}
+
+// The Runtime API (section 2). Extensions, Telemetry and Logs APIs join this table later.
+constexpr Route runtime_table[] = {
+    {http::verb::get, "/2018-06-01/runtime/invocation/next", api::handle_invocation_next,
+     api::no_body},
+    {http::verb::post, "/2018-06-01/runtime/invocation/{}/response",
+     api::handle_invocation_response, api::response_body_limit},
+    {http::verb::post, "/2018-06-01/runtime/invocation/{}/error", api::handle_invocation_error,
+     api::error_body_limit},
+    {http::verb::post, "/2018-06-01/runtime/init/error", api::handle_init_error,
+     api::error_body_limit},
+    {http::verb::get, "/2018-06-01/ping", api::handle_ping, api::no_body},
+};
+
+// Invoke front doors (section 8): RIE's path, where the function name is literally "function".
+constexpr Route invoke_table[] = {
+    {http::verb::post, "/2015-03-31/functions/function/invocations", api::handle_rie_invoke,
+     api::invoke_body_limit},
+};
+
+}  // namespace
+
+std::span<const Route> runtime_routes() { return runtime_table; }
+std::span<const Route> invoke_routes() { return invoke_table; }
+
+Match match(std::span<const Route> routes, http::verb verb, std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  Match m;
+  for (const Route& r : routes) {
+    std::string param;
+    if (match_path(r.pattern, path, param)) {
+      if (r.verb == verb) {
+        m.route = &r;
+        m.param = std::move(param);
+        return m;
+      }
+      m.path_known = true;
+    }
+  }
+  return m;
+}
+
+}  // namespace lambda_emu

@@ -1,0 +1,154 @@
+// Runtime API endpoints (section 2): what a bootstrap calls. Requests are validated here as far
+// as the request alone allows; the lifecycle core checks ids and states.
+#include <nlohmann/json.hpp>
+
+#include "api/handlers.hpp"
+#include "api/render.hpp"
+#include "driver/emulator.hpp"
+#include "lambda_emu/core/sandbox.hpp"
+
+namespace lambda_emu::api {
+namespace {
+
+constexpr std::uint64_t max_streamed_response_bytes = 200ull * 1024 * 1024;
+constexpr std::string_view error_cause_type = "application/vnd.aws.lambda.error.cause+json";
+
+core::ResponseMode response_mode(const Request& req) {
+  const auto it = req.find("Lambda-Runtime-Function-Response-Mode");
+  if (it == req.end() || it->value().empty()) {
+    return core::ResponseMode::buffered;
+  }
+  return beast::iequals(it->value(), "streaming") ? core::ResponseMode::streaming
+                                                  : core::ResponseMode::invalid;
+}
+
+std::string header(const Request& req, std::string_view name) {
+  const auto it = req.find(name);
+  return it == req.end() ? std::string() : std::string(it->value());
+}
+
+// The error type: the header if the runtime sent one, else the body's errorType, which many
+// clients send without the header (section 11).
+std::string error_type_of(const Request& req, const std::string& body) {
+  std::string type = header(req, "Lambda-Runtime-Function-Error-Type");
+  if (!type.empty()) {
+    return type;
+  }
+  const auto parsed = nlohmann::json::parse(body, nullptr, false);
+  if (parsed.is_object()) {
+    const auto it = parsed.find("errorType");
+    if (it != parsed.end() && it->is_string()) {
+      return it->get<std::string>();
+    }
+  }
+  return type;
+}
+
+// application/vnd.aws.lambda.error.cause+json: the caller gets the error without its
+// errorCause, which is for X-Ray (C17).
+void strip_error_cause(std::string& body, std::string& content_type) {
+  const auto parsed = nlohmann::ordered_json::parse(body, nullptr, false);
+  if (!parsed.is_object()) {
+    body = "Invalid error body";
+    content_type = "application/octet-stream";
+    return;
+  }
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const char* key : {"errorMessage", "errorType", "stackTrace"}) {
+    if (auto it = parsed.find(key); it != parsed.end()) {
+      out[key] = *it;
+    }
+  }
+  body = out.dump();
+  content_type = "application/json";
+}
+
+struct ErrorParts {
+  std::string type;
+  std::string body;
+  std::string content_type;
+};
+
+ErrorParts error_parts(Call& call) {
+  ErrorParts e;
+  e.body = std::move(call.request.body());
+  e.content_type = header(call.request, "Content-Type");
+  e.type = error_type_of(call.request, e.body);
+  if (e.content_type == error_cause_type) {
+    strip_error_cause(e.body, e.content_type);
+  }
+  // Lambda-Runtime-Function-XRay-Error-Cause is for X-Ray; a malformed one never fails the
+  // request (C18), so it is not read at all.
+  return e;
+}
+
+Response too_large(const Call& call) {
+  return render::error(call.request, http::status::payload_too_large, "RequestEntityTooLarge",
+                       "Exceeded maximum allowed payload size (" +
+                           std::to_string(core::max_buffered_response_bytes) + " bytes).");
+}
+
+}  // namespace
+
+std::uint64_t no_body(const Request&) { return 0; }
+
+std::uint64_t response_body_limit(const Request& req) {
+  return response_mode(req) == core::ResponseMode::streaming ? max_streamed_response_bytes
+                                                             : core::max_buffered_response_bytes;
+}
+
+std::uint64_t error_body_limit(const Request&) { return core::max_buffered_response_bytes; }
+
+Reply handle_invocation_next(Call& call, driver::Emulator& emu) {
+  // Park first: the core may deliver an event at once.
+  auto parked = emu.park_next(call.request);
+  const core::Result r = emu.handle(core::RuntimeNext{});
+  if (r.refusal) {
+    emu.unpark_next(parked);
+    return render::refusal(call.request, *r.refusal);
+  }
+  return parked;
+}
+
+Reply handle_invocation_response(Call& call, driver::Emulator& emu) {
+  core::RuntimeResponse e;
+  e.request_id = call.param;
+  e.mode = response_mode(call.request);
+  e.size = call.body_size;
+  e.content_type = header(call.request, "Content-Type");
+  if (!call.over_limit) {
+    e.body = std::move(call.request.body());
+  }
+  const core::Result r = emu.handle(std::move(e));
+  return r.refusal ? render::refusal(call.request, *r.refusal) : render::accepted(call.request);
+}
+
+Reply handle_invocation_error(Call& call, driver::Emulator& emu) {
+  if (call.over_limit) {
+    return too_large(call);
+  }
+  ErrorParts parts = error_parts(call);
+  const core::Result r = emu.handle(core::RuntimeError{call.param, std::move(parts.type),
+                                                       std::move(parts.body),
+                                                       std::move(parts.content_type)});
+  return r.refusal ? render::refusal(call.request, *r.refusal) : render::accepted(call.request);
+}
+
+Reply handle_init_error(Call& call, driver::Emulator& emu) {
+  if (call.over_limit) {
+    return too_large(call);
+  }
+  ErrorParts parts = error_parts(call);
+  const core::Result r = emu.handle(core::RuntimeInitError{
+      std::move(parts.type), std::move(parts.body), std::move(parts.content_type)});
+  return r.refusal ? render::refusal(call.request, *r.refusal) : render::accepted(call.request);
+}
+
+Reply handle_ping(Call& call, driver::Emulator&) {
+  Response res = render::response(call.request, http::status::ok);
+  res.body().assign("pong");
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace lambda_emu::api

@@ -1,0 +1,72 @@
+// lambda-emu's entry point: parse the command line, wire the parts, run until a signal.
+#include <malloc.h>
+
+#include <csignal>
+#include <iostream>
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/options.hpp"
+#include "driver/emulator.hpp"
+
+using namespace lambda_emu;
+
+int main(int argc, char* argv[]) {
+  cli::ParsedCommand cmd = cli::parse_command_line(argc, argv);
+  if (cmd.exit_code) {
+    (*cmd.exit_code == 0 ? std::cout : std::cerr) << cmd.message;
+    return *cmd.exit_code;
+  }
+
+  // Diagnostics go to stderr; the function's log stream (platform lines and its own output)
+  // goes to stdout, line by line, like a CloudWatch log stream.
+  auto log = spdlog::stderr_logger_st("lambda-emu");
+  log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ lambda-emu: %v");
+  log->set_level(spdlog::level::from_str(cmd.log_level));
+  auto out = spdlog::stdout_logger_st("function-log");
+  out->set_pattern("%v");
+  out->flush_on(spdlog::level::info);
+
+  // Payloads of megabytes pass through every invoke: keep freed blocks instead of returning
+  // them to the kernel and faulting them back on the next request (beast-performance-notes).
+  mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    net::io_context ioc(1);
+    driver::Emulator emu(ioc, std::move(cmd.config), *log, *out, [&ioc] { ioc.stop(); });
+    emu.start();
+
+    const tcp::endpoint ep = emu.invoke_endpoint();
+    log->info("listening on http://{}:{} (runtime API {}:{})", ep.address().to_string(),
+              ep.port(), emu.runtime_api_endpoint().address().to_string(),
+              emu.runtime_api_endpoint().port());
+    log->info("invoke with: curl -s -d '{{}}' http://{}:{}/2015-03-31/functions/function/invocations",
+              ep.address().to_string(), ep.port());
+
+    // Ctrl-C or SIGTERM: shut the sandbox down; a second one stops at once.
+    net::signal_set signals(ioc, SIGINT, SIGTERM);
+    bool stopping = false;
+    std::function<void(const error_code&, int)> on_signal = [&](const error_code& ec, int) {
+      if (ec) {
+        return;
+      }
+      if (stopping) {
+        ioc.stop();
+        return;
+      }
+      stopping = true;
+      log->info("stopping");
+      emu.stop();
+      signals.async_wait(on_signal);
+    };
+    signals.async_wait(on_signal);
+    ioc.run();
+  } catch (const std::exception& e) {
+    log->critical("{}", e.what());
+    return 1;
+  }
+  return 0;
+}

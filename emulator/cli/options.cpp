@@ -1,0 +1,217 @@
+#include "cli/options.hpp"
+
+#include <filesystem>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+#include "process/environment.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace lambda_emu::cli {
+namespace {
+
+constexpr const char* usage_text =
+    "lambda-emu: the AWS Lambda execution environment, locally.\n"
+    "\n"
+    "Usage:\n"
+    "  lambda-emu serve [options] [--] [BOOTSTRAP [ARGS...]]\n"
+    "  lambda-emu --help | --version\n"
+    "\n"
+    "Commands:\n"
+    "  serve   Run one function: start its runtime (BOOTSTRAP, else <task-root>/bootstrap)\n"
+    "          under the Lambda Runtime API and take invokes on the RIE-compatible endpoint\n"
+    "          POST http://<listen>/2015-03-31/functions/function/invocations\n"
+    "\n"
+    "Run `lambda-emu serve --help` for its options.\n";
+
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+HostPort parse_host_port(const std::string& text, const std::string& flag) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw po::error(flag + " wants HOST:PORT, got '" + text + "'");
+  }
+  HostPort hp{text.substr(0, colon), 0};
+  try {
+    const int port = std::stoi(text.substr(colon + 1));
+    if (port < 0 || port > 65535) {
+      throw std::out_of_range("port");
+    }
+    hp.port = static_cast<std::uint16_t>(port);
+  } catch (const std::exception&) {
+    throw po::error(flag + ": bad port in '" + text + "'");
+  }
+  return hp;
+}
+
+po::options_description serve_options() {
+  po::options_description o("serve options");
+  // clang-format off
+  o.add_options()
+    ("help,h", "show this help")
+    ("listen", po::value<std::string>()->default_value("127.0.0.1:9000"),
+     "HOST:PORT of the invoke endpoint (port 0: any free port)")
+    ("runtime-api", po::value<std::string>()->default_value("127.0.0.1:0"),
+     "HOST:PORT of the Runtime API the bootstrap talks to (AWS_LAMBDA_RUNTIME_API)")
+    ("timeout", po::value<double>()->default_value(300),
+     "function timeout in seconds (Lambda allows 1 to 900)")
+    ("init-timeout", po::value<double>()->default_value(10),
+     "Init phase limit in seconds (on-demand Lambda: 10)")
+    ("memory", po::value<int>()->default_value(3008), "memory size in MB (128 to 10240)")
+    ("handler", po::value<std::string>()->default_value(""), "the handler, as _HANDLER")
+    ("task-root", po::value<std::string>(),
+     "function code directory, the runtime's working directory and LAMBDA_TASK_ROOT "
+     "(default: BOOTSTRAP's directory, else /var/task)")
+    ("function-name", po::value<std::string>()->default_value("test_function"), "function name")
+    ("function-version", po::value<std::string>()->default_value("$LATEST"), "function version")
+    ("region", po::value<std::string>()->default_value("us-east-1"), "AWS region")
+    ("env,e", po::value<std::vector<std::string>>()->composing(),
+     "K=V: a function environment variable (repeatable)")
+    ("init", po::value<std::string>()->default_value("lazy"),
+     "lazy: Init on the first invoke, as Lambda does; eager: Init at startup")
+    ("trace", po::value<std::string>(), "write the lifecycle trace (JSON lines) to FILE")
+    ("ready-file", po::value<std::string>(),
+     "once listening, write {\"invoke\":HOST:PORT,\"runtime_api\":HOST:PORT} to FILE")
+    ("log-level", po::value<std::string>()->default_value("info"),
+     "emulator diagnostics on stderr: trace, debug, info, warn, error, off");
+  // clang-format on
+  return o;
+}
+
+std::chrono::milliseconds seconds_flag(double s, double lo, double hi, const char* name) {
+  if (!(s >= lo && s <= hi)) {
+    std::ostringstream m;
+    m << "--" << name << " must be between " << lo << " and " << hi << " seconds";
+    throw po::error(m.str());
+  }
+  return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000.0 + 0.5));
+}
+
+ParsedCommand parse_serve(const std::vector<std::string>& args) {
+  ParsedCommand cmd;
+  po::options_description opts = serve_options();
+  po::options_description hidden;
+  hidden.add_options()("bootstrap", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("bootstrap", -1);
+
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::ostringstream help;
+    help << "Usage: lambda-emu serve [options] [--] [BOOTSTRAP [ARGS...]]\n\n"
+         << "Runs BOOTSTRAP (else <task-root>/bootstrap) as a Lambda runtime and serves\n"
+         << "invokes at POST http://<listen>/2015-03-31/functions/function/invocations.\n"
+         << "Put -- before BOOTSTRAP when its arguments start with '-'.\n\n"
+         << opts;
+    cmd.exit_code = 0;
+    cmd.message = help.str();
+    return cmd;
+  }
+
+  driver::EmulatorConfig& c = cmd.config;
+  const HostPort listen = parse_host_port(vm["listen"].as<std::string>(), "--listen");
+  c.listen_host = listen.host;
+  c.listen_port = listen.port;
+  const HostPort rapi = parse_host_port(vm["runtime-api"].as<std::string>(), "--runtime-api");
+  c.runtime_api_host = rapi.host;
+  c.runtime_api_port = rapi.port;
+
+  core::FunctionConfig& fn = c.function;
+  fn.timeout = seconds_flag(vm["timeout"].as<double>(), 0.001, 900, "timeout");
+  fn.init_timeout = seconds_flag(vm["init-timeout"].as<double>(), 0.001, 900, "init-timeout");
+  fn.memory_mb = vm["memory"].as<int>();
+  if (fn.memory_mb < 128 || fn.memory_mb > 10240) {
+    throw po::error("--memory must be between 128 and 10240 MB");
+  }
+  fn.handler = vm["handler"].as<std::string>();
+  fn.name = vm["function-name"].as<std::string>();
+  fn.version = vm["function-version"].as<std::string>();
+  fn.region = vm["region"].as<std::string>();
+  const std::string init = vm["init"].as<std::string>();
+  if (init != "lazy" && init != "eager") {
+    throw po::error("--init is lazy or eager, not '" + init + "'");
+  }
+  fn.init_mode = init == "eager" ? core::InitMode::eager : core::InitMode::lazy;
+
+  if (vm.count("bootstrap")) {
+    c.bootstrap = vm["bootstrap"].as<std::vector<std::string>>();
+  }
+  fs::path task_root;
+  if (vm.count("task-root")) {
+    task_root = vm["task-root"].as<std::string>();
+  } else if (!c.bootstrap.empty() && c.bootstrap[0].find('/') != std::string::npos) {
+    task_root = fs::path(c.bootstrap[0]).parent_path();
+  } else {
+    task_root = "/var/task";
+  }
+  std::error_code ec;
+  if (!fs::is_directory(task_root, ec)) {
+    throw po::error("task root " + task_root.string() + " is not a directory");
+  }
+  c.task_root = fs::absolute(task_root).lexically_normal().string();
+  if (c.task_root.size() > 1 && c.task_root.back() == '/') {
+    c.task_root.pop_back();
+  }
+
+  if (vm.count("env")) {
+    for (const std::string& kv : vm["env"].as<std::vector<std::string>>()) {
+      const std::size_t eq = kv.find('=');
+      const std::string key = kv.substr(0, eq);
+      if (eq == std::string::npos || !process::valid_env_key(key)) {
+        throw po::error("--env wants KEY=VALUE with a key of letters, digits and _ "
+                        "starting with a letter, got '" + kv + "'");
+      }
+      c.env.emplace_back(key, kv.substr(eq + 1));
+    }
+  }
+  if (vm.count("trace")) {
+    c.trace_path = vm["trace"].as<std::string>();
+  }
+  if (vm.count("ready-file")) {
+    c.ready_file = vm["ready-file"].as<std::string>();
+  }
+  cmd.log_level = vm["log-level"].as<std::string>();
+  return cmd;
+}
+
+}  // namespace
+
+ParsedCommand parse_command_line(int argc, const char* const argv[]) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  ParsedCommand cmd;
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    cmd.exit_code = args.empty() ? 2 : 0;
+    cmd.message = usage_text;
+    return cmd;
+  }
+  if (args[0] == "--version") {
+    cmd.exit_code = 0;
+    cmd.message = "lambda-emu 0.1.0\n";
+    return cmd;
+  }
+  if (args[0] != "serve") {
+    cmd.exit_code = 2;
+    cmd.message = "lambda-emu: unknown command '" + args[0] + "'\n\n" + usage_text;
+    return cmd;
+  }
+  try {
+    return parse_serve({args.begin() + 1, args.end()});
+  } catch (const po::error& e) {
+    cmd.exit_code = 2;
+    cmd.message = std::string("lambda-emu serve: ") + e.what() +
+                  "\nRun `lambda-emu serve --help` for the options.\n";
+    return cmd;
+  }
+}
+
+}  // namespace lambda_emu::cli

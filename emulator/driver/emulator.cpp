@@ -1,0 +1,355 @@
+#include "driver/emulator.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+
+#include <spdlog/spdlog.h>
+
+#include "api/router.hpp"
+#include "telemetry/platform_log.hpp"
+
+extern char** environ;
+
+namespace lambda_emu::driver {
+namespace {
+
+std::string hex(std::uint64_t v, int digits) {
+  static constexpr char d[] = "0123456789abcdef";
+  std::string s(static_cast<std::size_t>(digits), '0');
+  for (int i = digits - 1; i >= 0; --i, v >>= 4) {
+    s[static_cast<std::size_t>(i)] = d[v & 0xf];
+  }
+  return s;
+}
+
+// Lambda's stream names: 2026/11/28/[$LATEST]<32 hex digits>.
+std::string make_log_stream(const core::FunctionConfig& fn, WallTime now, std::mt19937_64& rng) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char date[16];
+  std::strftime(date, sizeof date, "%Y/%m/%d", &tm);
+  return std::string(date) + "/[" + fn.version + "]" + hex(rng(), 16) + hex(rng(), 16);
+}
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+std::int64_t epoch_ms(WallTime t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+Emulator::Emulator(net::io_context& ioc, EmulatorConfig config, spdlog::logger& log,
+                   spdlog::logger& out, std::function<void()> on_stopped)
+    : ioc_(ioc),
+      config_(std::move(config)),
+      log_(log),
+      out_(out),
+      on_stopped_(std::move(on_stopped)),
+      sandbox_(config_.function, clock_, meter_),
+      supervisor_(ioc, log),
+      runtime_listener_(ioc, config_.runtime_api_host, config_.runtime_api_port, runtime_routes(),
+                        "runtime", *this),
+      invoke_listener_(ioc, config_.listen_host, config_.listen_port, invoke_routes(), "invoke",
+                       *this),
+      rng_(std::random_device{}()) {
+  if (!config_.trace_path.empty()) {
+    trace_ = std::make_unique<TraceWriter>(config_.trace_path, clock_);
+  }
+  log_stream_ = make_log_stream(config_.function, clock_.wall_now(), rng_);
+}
+
+Emulator::~Emulator() { supervisor_.kill_all(); }
+
+void Emulator::start() {
+  runtime_listener_.start();
+  invoke_listener_.start();
+  if (trace_) {
+    trace_->write({{"kind", "start"},
+                   {"invoke", endpoint_text(invoke_endpoint())},
+                   {"runtime_api", endpoint_text(runtime_api_endpoint())},
+                   {"function", config_.function.name}});
+  }
+  write_ready_file();
+  if (config_.function.init_mode == core::InitMode::eager) {
+    handle(core::InitRequested{});
+  }
+}
+
+void Emulator::stop() { handle(core::StopRequested{}); }
+
+core::Result Emulator::handle(core::Event&& event) {
+  core::Result r = sandbox_.handle(std::move(event));
+  for (core::Action& a : r.actions) {
+    execute(std::move(a));
+  }
+  r.actions.clear();
+  return r;
+}
+
+// --- actions ---------------------------------------------------------------------------------
+
+void Emulator::execute(core::Action&& action) {
+  std::visit(
+      [this](auto&& a) {
+        using A = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<A, core::SpawnRuntime>) {
+          spawn_runtime(a.generation);
+        } else if constexpr (std::is_same_v<A, core::KillRuntime>) {
+          if (a.generation == runtime_generation_) {
+            // No extensions: the runtime gets SIGKILL without SIGTERM (C55).
+            supervisor_.kill_group(runtime_pid_, SIGKILL);
+          }
+          abandon_parked_next();
+        } else if constexpr (std::is_same_v<A, core::DeliverInvoke>) {
+          deliver(a);
+        } else if constexpr (std::is_same_v<A, core::CompleteInvoke>) {
+          complete(std::move(a));
+        } else if constexpr (std::is_same_v<A, core::ArmTimer>) {
+          arm_timer(a.id, a.at);
+        } else if constexpr (std::is_same_v<A, core::CancelTimer>) {
+          if (auto it = timers_.find(a.id); it != timers_.end()) {
+            it->second->cancel();
+            timers_.erase(it);
+          }
+        } else if constexpr (std::is_same_v<A, core::EmitRecord>) {
+          emit(a.record);
+        } else if constexpr (std::is_same_v<A, core::Transition>) {
+          SPDLOG_LOGGER_DEBUG(&log_, "[{}] {} -> {}", a.actor, a.from, a.to);
+          if (trace_) {
+            trace_->write(
+                {{"kind", "transition"}, {"actor", a.actor}, {"from", a.from}, {"to", a.to}});
+          }
+        } else if constexpr (std::is_same_v<A, core::Stopped>) {
+          stopped_ = true;
+          abandon_parked_next();
+          runtime_listener_.close();
+          invoke_listener_.close();
+          if (trace_) {
+            trace_->write({{"kind", "stopped"}});
+          }
+          if (on_stopped_) {
+            net::post(ioc_, on_stopped_);
+          }
+        }
+      },
+      std::move(action));
+}
+
+void Emulator::spawn_runtime(core::Generation generation) {
+  runtime_generation_ = generation;
+  runtime_pid_ = -1;
+  std::vector<std::string> argv = config_.bootstrap;
+  if (argv.empty()) {
+    argv.push_back(config_.task_root + "/bootstrap");
+  }
+  const process::RuntimeEnvironment env = process::runtime_environment(
+      config_.function, endpoint_text(runtime_api_endpoint()), config_.task_root, log_stream_,
+      config_.env, environ);
+  const process::Launched launched = supervisor_.launch(
+      {argv, env.vars, config_.task_root},
+      [this](std::string_view line) { out_.info("[function] {}", line); },
+      [this, generation](core::ExitStatus status) {
+        if (trace_) {
+          trace_->write({{"kind", "process_exit"},
+                         {"generation", generation},
+                         {"signaled", status.signaled},
+                         {"code", status.code}});
+        }
+        handle(core::RuntimeExited{generation, status});
+      });
+  if (trace_) {
+    trace_->write({{"kind", "process_spawn"},
+                   {"generation", generation},
+                   {"pid", launched.pid},
+                   {"argv", argv},
+                   {"error", launched.error}});
+  }
+  if (!launched.error.empty()) {
+    // Never feed the core from inside its own actions: the failure is a new event.
+    net::post(ioc_, [this, generation, msg = launched.error]() mutable {
+      handle(core::RuntimeLaunchFailed{generation, std::move(msg)});
+    });
+    return;
+  }
+  runtime_pid_ = launched.pid;
+  meter_.watch(launched.pid);
+}
+
+void Emulator::deliver(const core::DeliverInvoke& d) {
+  // The newest open long poll gets the event: clients leave older connections idle (section 11).
+  while (!parked_next_.empty()) {
+    ParkedNext p = parked_next_.back();
+    parked_next_.pop_back();
+    auto reply = p.reply.lock();
+    if (!reply || !reply->open()) {
+      continue;
+    }
+    const core::Invoke& in = *d.invoke;
+    Response res{http::status::ok, p.version};
+    res.keep_alive(p.keep_alive);
+    res.set("Lambda-Runtime-Aws-Request-Id", in.request_id);
+    res.set("Lambda-Runtime-Deadline-Ms", std::to_string(epoch_ms(d.deadline)));
+    res.set("Lambda-Runtime-Invoked-Function-Arn", in.invoked_function_arn);
+    if (in.trace_id) {
+      res.set("Lambda-Runtime-Trace-Id", *in.trace_id);
+    }
+    if (in.client_context) {
+      res.set("Lambda-Runtime-Client-Context", *in.client_context);
+    }
+    if (in.cognito_identity) {
+      res.set("Lambda-Runtime-Cognito-Identity", *in.cognito_identity);
+    }
+    if (in.tenant_id) {
+      res.set("Lambda-Runtime-Aws-Tenant-Id", *in.tenant_id);
+    }
+    res.set(http::field::content_type, in.content_type);
+    res.body().share(std::shared_ptr<const std::string>(d.invoke, &d.invoke->payload));
+    res.prepare_payload();
+    reply->fill(std::move(res));
+    return;
+  }
+  // Nobody is listening any more; the core re-sends the event on the runtime's next /next.
+  log_.debug("[rid={}] no open /next to deliver to", d.invoke->request_id);
+}
+
+void Emulator::complete(core::CompleteInvoke&& c) {
+  const auto it = waiters_.find(c.request_id);
+  if (it == waiters_.end()) {
+    return;  // the caller is gone; the outcome still counted as given
+  }
+  Waiter w = std::move(it->second);
+  waiters_.erase(it);
+  w.reply->fill(w.render(std::move(c.outcome), w.version, w.keep_alive));
+}
+
+void Emulator::arm_timer(core::TimerId id, Instant at) {
+  auto timer = std::make_unique<net::steady_timer>(ioc_, SteadyClock::to_steady(at));
+  timer->async_wait([this, id](const error_code& ec) {
+    if (ec) {
+      return;  // cancelled
+    }
+    timers_.erase(id);
+    handle(core::TimerFired{id});
+  });
+  timers_[id] = std::move(timer);
+}
+
+void Emulator::emit(const core::Record& record) {
+  for (const std::string& line : telemetry::platform_log_lines(record, config_.function.region)) {
+    out_.info(line);
+  }
+  if (trace_) {
+    std::visit(
+        [this](const auto& r) {
+          using R = std::decay_t<decltype(r)>;
+          nlohmann::ordered_json j{{"kind", "record"}};
+          if constexpr (std::is_same_v<R, core::InitStartRecord>) {
+            j["type"] = "platform.initStart";
+            j["phase"] = core::to_string(r.phase);
+          } else if constexpr (std::is_same_v<R, core::InitRuntimeDoneRecord>) {
+            j["type"] = "platform.initRuntimeDone";
+            j["status"] = core::to_string(r.status);
+          } else if constexpr (std::is_same_v<R, core::InitReportRecord>) {
+            j["type"] = "platform.initReport";
+            j["status"] = core::to_string(r.status);
+            j["durationMs"] = to_ms(r.duration);
+          } else if constexpr (std::is_same_v<R, core::StartRecord>) {
+            j["type"] = "platform.start";
+            j["requestId"] = r.request_id;
+          } else if constexpr (std::is_same_v<R, core::RuntimeDoneRecord>) {
+            j["type"] = "platform.runtimeDone";
+            j["requestId"] = r.request_id;
+            j["status"] = core::to_string(r.status);
+            j["durationMs"] = to_ms(r.duration);
+          } else if constexpr (std::is_same_v<R, core::ReportRecord>) {
+            j["type"] = "platform.report";
+            j["requestId"] = r.request_id;
+            j["status"] = core::to_string(r.status);
+            j["durationMs"] = to_ms(r.duration);
+          }
+          trace_->write(j);
+        },
+        record);
+  }
+}
+
+void Emulator::abandon_parked_next() {
+  for (ParkedNext& p : parked_next_) {
+    if (auto reply = p.reply.lock()) {
+      reply->abandon();
+    }
+  }
+  parked_next_.clear();
+}
+
+// --- for handlers ----------------------------------------------------------------------------
+
+std::shared_ptr<ParkedReply> Emulator::park_next(const Request& req) {
+  auto reply = std::make_shared<ParkedReply>(ioc_.get_executor());
+  parked_next_.push_back({reply, req.version(), req.keep_alive()});
+  return reply;
+}
+
+void Emulator::unpark_next(const std::shared_ptr<ParkedReply>& parked) {
+  std::erase_if(parked_next_, [&](const ParkedNext& p) { return p.reply.lock() == parked; });
+}
+
+std::shared_ptr<ParkedReply> Emulator::await_outcome(std::string request_id, const Request& req,
+                                                     OutcomeRenderer render) {
+  auto reply = std::make_shared<ParkedReply>(ioc_.get_executor());
+  waiters_[std::move(request_id)] = Waiter{reply, req.version(), req.keep_alive(), render};
+  return reply;
+}
+
+// A random (version 4) UUID, the form Lambda's request ids take.
+std::string Emulator::new_request_id() {
+  const std::uint64_t a = (rng_() & 0xffffffffffff0fffull) | 0x0000000000004000ull;
+  const std::uint64_t b = (rng_() & 0x3fffffffffffffffull) | 0x8000000000000000ull;
+  const std::string h = hex(a, 16) + hex(b, 16);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20);
+}
+
+void Emulator::trace_request(std::string_view api, const Request& req) {
+  if (trace_) {
+    trace_->write({{"kind", "request"},
+                   {"api", api},
+                   {"method", std::string(req.method_string())},
+                   {"path", std::string(req.target())},
+                   {"bytes", req.body().size()}});
+  }
+}
+
+void Emulator::trace_response(std::string_view api, const Request& req, unsigned status) {
+  if (trace_) {
+    trace_->write({{"kind", "response"},
+                   {"api", api},
+                   {"method", std::string(req.method_string())},
+                   {"path", std::string(req.target())},
+                   {"status", status}});
+  }
+}
+
+void Emulator::write_ready_file() const {
+  if (config_.ready_file.empty()) {
+    return;
+  }
+  // Written whole under a temporary name, then renamed: readers never see half a file.
+  const std::string tmp = config_.ready_file + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    f << nlohmann::json{{"invoke", endpoint_text(invoke_endpoint())},
+                        {"runtime_api", endpoint_text(runtime_api_endpoint())}}
+             .dump()
+      << '\n';
+  }
+  std::rename(tmp.c_str(), config_.ready_file.c_str());
+}
+
+}  // namespace lambda_emu::driver

@@ -1,0 +1,125 @@
+#pragma once
+// Emulator: the real-time driver. It owns one sandbox's lifecycle core and carries out its
+// actions with real things: runtime processes, parked HTTP replies, steady timers and log lines.
+// HTTP handlers feed it events; nothing else touches the core. One io_context thread, no locks.
+//
+//   Emulator emu(ioc, config, log, out, [&] { ioc.stop(); });
+//   emu.start();    // binds both listeners, eager init if asked
+//   ioc.run();      // until stop() has shut everything down
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "driver/steady_clock.hpp"
+#include "driver/trace_writer.hpp"
+#include "http/listener.hpp"
+#include "http/parked_reply.hpp"
+#include "lambda_emu/core/sandbox.hpp"
+#include "process/environment.hpp"
+#include "process/memory_meter.hpp"
+#include "process/supervisor.hpp"
+
+namespace lambda_emu::driver {
+
+struct EmulatorConfig {
+  core::FunctionConfig function;
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 9000;
+  std::string runtime_api_host = "127.0.0.1";
+  std::uint16_t runtime_api_port = 0;
+  std::vector<std::string> bootstrap;  // the runtime's argv
+  std::string task_root;               // absolute; the runtime's working directory
+  process::EnvVars env;                // the function's own variables
+  std::string trace_path;
+  std::string ready_file;
+};
+
+// Turns an invoke's outcome into the caller's HTTP response; each front door has its own.
+using OutcomeRenderer = Response (*)(core::Outcome&&, unsigned version, bool keep_alive);
+
+class Emulator {
+ public:
+  Emulator(net::io_context& ioc, EmulatorConfig config, spdlog::logger& log, spdlog::logger& out,
+           std::function<void()> on_stopped);
+  ~Emulator();
+  Emulator(const Emulator&) = delete;
+  Emulator& operator=(const Emulator&) = delete;
+
+  // Starts accepting; throws if an address cannot be bound.
+  void start();
+  // Shuts the sandbox down; on_stopped runs once nothing is left running.
+  void stop();
+
+  // --- for handlers ---
+  // Feeds one event to the lifecycle core and carries out the actions it returns.
+  core::Result handle(core::Event&& event);
+  // Parks a runtime's /next until the core delivers an event to it.
+  std::shared_ptr<ParkedReply> park_next(const Request& req);
+  void unpark_next(const std::shared_ptr<ParkedReply>& parked);
+  // Parks an invoke's caller until its outcome, rendered by `render`.
+  std::shared_ptr<ParkedReply> await_outcome(std::string request_id, const Request& req,
+                                             OutcomeRenderer render);
+  [[nodiscard]] std::string new_request_id();
+  [[nodiscard]] const core::FunctionConfig& function() const { return sandbox_.config(); }
+  [[nodiscard]] spdlog::logger& log() { return log_; }
+  void trace_request(std::string_view api, const Request& req);
+  void trace_response(std::string_view api, const Request& req, unsigned status);
+
+  [[nodiscard]] tcp::endpoint invoke_endpoint() const { return invoke_listener_.endpoint(); }
+  [[nodiscard]] tcp::endpoint runtime_api_endpoint() const {
+    return runtime_listener_.endpoint();
+  }
+
+ private:
+  struct ParkedNext {
+    std::weak_ptr<ParkedReply> reply;
+    unsigned version;
+    bool keep_alive;
+  };
+  struct Waiter {
+    std::shared_ptr<ParkedReply> reply;
+    unsigned version;
+    bool keep_alive;
+    OutcomeRenderer render;
+  };
+
+  void execute(core::Action&& action);
+  void spawn_runtime(core::Generation generation);
+  void deliver(const core::DeliverInvoke& d);
+  void complete(core::CompleteInvoke&& c);
+  void arm_timer(core::TimerId id, Instant at);
+  void emit(const core::Record& record);
+  void abandon_parked_next();
+  void write_ready_file() const;
+
+  net::io_context& ioc_;
+  EmulatorConfig config_;
+  spdlog::logger& log_;
+  spdlog::logger& out_;
+  std::function<void()> on_stopped_;
+  SteadyClock clock_;
+  process::ProcMemoryMeter meter_;
+  core::Sandbox sandbox_;
+  process::Supervisor supervisor_;
+  Listener runtime_listener_;
+  Listener invoke_listener_;
+  std::unique_ptr<TraceWriter> trace_;
+  std::string log_stream_;
+  std::mt19937_64 rng_;
+
+  pid_t runtime_pid_ = -1;
+  core::Generation runtime_generation_ = 0;
+  std::vector<ParkedNext> parked_next_;
+  std::unordered_map<std::string, Waiter> waiters_;
+  std::map<core::TimerId, std::unique_ptr<net::steady_timer>> timers_;
+  bool stopped_ = false;
+};
+
+}  // namespace lambda_emu::driver

@@ -1,0 +1,47 @@
+#pragma once
+// ParkedReply: a response that does not exist yet (a long-polling /next, an invoke waiting for
+// its outcome). The session awaits it; the driver fills or abandons it later.
+//
+//   auto parked = std::make_shared<ParkedReply>(executor);
+//   ... driver: parked->fill(std::move(response));
+//   ... session: std::optional<Response> r = co_await parked->wait();
+#include <optional>
+
+#include "http/net.hpp"
+#include "http/payload_body.hpp"
+
+namespace lambda_emu {
+
+class ParkedReply {
+ public:
+  explicit ParkedReply(net::any_io_executor ex) : timer_(ex) {
+    timer_.expires_at(net::steady_timer::time_point::max());
+  }
+
+  void fill(Response r) {
+    response_ = std::move(r);
+    timer_.cancel();
+  }
+  // Nobody will answer: the session closes the connection without a reply.
+  void abandon() {
+    abandoned_ = true;
+    timer_.cancel();
+  }
+  [[nodiscard]] bool open() const { return !response_ && !abandoned_; }
+
+  // The response, or nullopt when abandoned.
+  net::awaitable<std::optional<Response>> wait() {
+    while (open()) {
+      error_code ec;
+      co_await timer_.async_wait(net::redirect_error(net::use_awaitable, ec));
+    }
+    co_return std::move(response_);
+  }
+
+ private:
+  net::steady_timer timer_;
+  std::optional<Response> response_;
+  bool abandoned_ = false;
+};
+
+}  // namespace lambda_emu

@@ -1,0 +1,140 @@
+#include "http/session.hpp"
+
+#include <optional>
+
+#include "api/render.hpp"
+#include "driver/emulator.hpp"
+
+namespace lambda_emu {
+namespace {
+
+// Bodies this large are drained to answer 413 properly; larger ones close the connection.
+constexpr std::uint64_t max_drain_bytes = 256ull * 1024 * 1024;
+
+bool is_benign(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == net::error::eof ||
+         ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe;
+}
+
+// Skips `remaining` body bytes, first from the read buffer, then from the socket.
+net::awaitable<error_code> drain(tcp::socket& socket, beast::flat_buffer& buffer,
+                                 std::uint64_t remaining) {
+  const std::uint64_t buffered = std::min<std::uint64_t>(buffer.size(), remaining);
+  buffer.consume(buffered);
+  remaining -= buffered;
+  std::array<char, 64 * 1024> scratch;
+  error_code ec;
+  while (remaining > 0 && !ec) {
+    const std::size_t n = co_await socket.async_read_some(
+        net::buffer(scratch.data(), std::min<std::uint64_t>(scratch.size(), remaining)),
+        net::redirect_error(net::use_awaitable, ec));
+    remaining -= n;
+  }
+  co_return ec;
+}
+
+}  // namespace
+
+net::awaitable<void> serve_session(tcp::socket socket, std::span<const Route> routes,
+                                   std::string_view api, driver::Emulator& emu) {
+  error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  // Beast reads 512 bytes at a time unless the buffer has room (beast-performance-notes).
+  beast::flat_buffer buffer;
+  buffer.reserve(64 * 1024);
+  std::optional<http::request_parser<http::string_body>> parser;
+
+  for (;;) {
+    parser.emplace();
+    parser->header_limit(64 * 1024);
+    co_await http::async_read_header(socket, buffer, *parser,
+                                     net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      if (!is_benign(ec)) {
+        // Malformed HTTP: answer 400 and close, as Go's server does.
+        emu.log().debug("[{}] bad request: {}", api, ec.message());
+        Response res = render::bad_request(11);
+        co_await http::async_write(socket, res, net::redirect_error(net::use_awaitable, ec));
+      }
+      break;
+    }
+
+    Call call;
+    const Request& head = parser->get();
+    Match m = match(routes, head.method(), head.target());
+    const std::uint64_t limit = m.route ? m.route->body_limit(head) : 0;
+    const boost::optional<std::uint64_t> length = parser->content_length();
+    bool keep_alive = parser->keep_alive();
+
+    if (length && *length > limit) {
+      // Too large to keep: drain it so the client can read our 413, or give up on the
+      // connection when even draining is unreasonable.
+      call.over_limit = true;
+      call.body_size = *length;
+      if (*length > max_drain_bytes) {
+        keep_alive = false;
+      } else if (error_code dec = co_await drain(socket, buffer, *length); dec) {
+        break;
+      }
+      call.request = parser->release();
+    } else if (!parser->is_done()) {
+      parser->body_limit(limit);
+      co_await http::async_read(socket, buffer, *parser,
+                                net::redirect_error(net::use_awaitable, ec));
+      if (ec == http::error::body_limit) {
+        // A chunked body over the limit: its true size is unknown, the connection unusable.
+        call.over_limit = true;
+        call.body_size = limit + 1;
+        keep_alive = false;
+        call.request = parser->release();
+      } else if (ec) {
+        // The client went away mid-request (or sent garbage): nothing to answer.
+        emu.log().debug("[{}] request body: {}", api, ec.message());
+        if (!is_benign(ec) && ec != http::error::partial_message) {
+          Response res = render::bad_request(head.version());
+          co_await http::async_write(socket, res, net::redirect_error(net::use_awaitable, ec));
+        }
+        break;
+      } else {
+        call.request = parser->release();
+        call.body_size = call.request.body().size();
+      }
+    } else {
+      call.request = parser->release();
+      call.body_size = call.request.body().size();
+    }
+
+    emu.trace_request(api, call.request);
+    Reply reply = [&]() -> Reply {
+      if (m.route) {
+        call.param = std::move(m.param);
+        return m.route->handler(call, emu);
+      }
+      return m.path_known ? render::method_not_allowed(call.request)
+                          : render::not_found(call.request);
+    }();
+
+    std::optional<Response> res;
+    if (auto* ready = std::get_if<Response>(&reply)) {
+      res = std::move(*ready);
+    } else {
+      res = co_await std::get<std::shared_ptr<ParkedReply>>(reply)->wait();
+      if (!res) {
+        break;  // abandoned: the runtime this /next belonged to is gone
+      }
+    }
+    if (!keep_alive) {
+      res->keep_alive(false);
+    }
+    emu.trace_response(api, call.request, res->result_int());
+    co_await http::async_write(socket, *res, net::redirect_error(net::use_awaitable, ec));
+    if (ec || !res->keep_alive()) {
+      break;
+    }
+  }
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  socket.close(ec);
+}
+
+}  // namespace lambda_emu

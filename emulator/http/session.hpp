@@ -1,0 +1,19 @@
+#pragma once
+// One HTTP/1.1 connection as a coroutine: read a request, route it, answer (possibly after a
+// long park), repeat while keep-alive. One request at a time per connection.
+#include <span>
+
+#include "api/router.hpp"
+#include "http/net.hpp"
+
+namespace lambda_emu {
+
+namespace driver {
+class Emulator;
+}
+
+// Serves `socket` with `routes` until the peer closes or an error ends the connection.
+net::awaitable<void> serve_session(tcp::socket socket, std::span<const Route> routes,
+                                   std::string_view api, driver::Emulator& emu);
+
+}  // namespace lambda_emu

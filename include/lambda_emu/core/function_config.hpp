@@ -1,0 +1,37 @@
+#pragma once
+// FunctionConfig: what Lambda knows about a function before any process starts.
+//
+// Filled by the CLI (emulator/cli) and by scenario files later; read by the lifecycle core for
+// timeouts and by the process adapter for the runtime's environment.
+//
+//   FunctionConfig f;
+//   f.name = "hello"; f.timeout = std::chrono::seconds(3);
+//   std::string arn = f.arn();   // arn:aws:lambda:us-east-1:012345678912:function:hello
+#include <chrono>
+#include <string>
+
+namespace lambda_emu::core {
+
+enum class InitMode { lazy, eager };
+
+struct FunctionConfig {
+  // Defaults follow the official runtime interface emulator, so tools written for it agree.
+  std::string name = "test_function";
+  std::string version = "$LATEST";
+  std::string handler;
+  std::string region = "us-east-1";
+  std::string account_id = "012345678912";
+  int memory_mb = 3008;
+  std::chrono::milliseconds timeout = std::chrono::seconds(300);
+  // On-demand Init limit (section 6.1); an init re-run inside an invoke uses the invoke deadline.
+  std::chrono::milliseconds init_timeout = std::chrono::seconds(10);
+  InitMode init_mode = InitMode::lazy;
+  std::string runtime_version = "lambda-emu";
+
+  [[nodiscard]] std::string arn() const {
+    return "arn:aws:lambda:" + region + ":" + account_id + ":function:" + name;
+  }
+  [[nodiscard]] std::string log_group() const { return "/aws/lambda/" + name; }
+};
+
+}  // namespace lambda_emu::core

@@ -1,0 +1,12 @@
+// The one Catch2 runner translation unit. LAMBDA_EMU_TEST_LOG=debug turns on emulator logs.
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+int main(int argc, char* argv[]) {
+  const char* level = std::getenv("LAMBDA_EMU_TEST_LOG");
+  spdlog::set_level(level ? spdlog::level::from_str(level) : spdlog::level::off);
+  return Catch::Session().run(argc, argv);
+}
