@@ -17,9 +17,12 @@ struct SpawnOptions {
   std::vector<int> cpus;               // affinity for the child; empty: inherit ours
 };
 
-// fork + execve. Throws std::runtime_error if the fork or the exec fails (exec errors are
-// reported back through a close-on-exec pipe). The child gets SIGTERM if the bench dies.
+// posix_spawn, as lambda-emu starts runtimes. Throws std::runtime_error if it fails (glibc
+// reports exec errors too). The child is remembered until reaped, for the cleanup handlers.
 pid_t spawn(const SpawnOptions& options);
+
+// On SIGINT/SIGTERM/SIGHUP: SIGTERM every child not yet reaped, then die of the signal.
+void install_cleanup_handlers();
 
 // Sends sig, waits up to grace for the exit, then SIGKILLs. Returns the waitpid status.
 int stop_process(pid_t pid, int sig, std::chrono::milliseconds grace);

@@ -119,7 +119,8 @@ struct FakeRuntimeApi::Session {
       }
       res.prepare_payload();
       co_await http::async_write(socket, res, use_awaitable);
-      if (!res.keep_alive()) co_return;
+      if (!res.keep_alive())
+        co_return;
     }
   }
 
@@ -145,7 +146,8 @@ FakeRuntimeApi::FakeRuntimeApi()
 
 FakeRuntimeApi::~FakeRuntimeApi() {
   ioc_.stop();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable())
+    thread_.join();
 }
 
 std::string FakeRuntimeApi::address() const {
@@ -168,7 +170,8 @@ void FakeRuntimeApi::finish(std::optional<Clock::time_point> at, std::string err
                             std::string body) {
   {
     std::lock_guard lock(mutex_);
-    if (done_) return;
+    if (done_)
+      return;
     done_ = true;
     responded_at_ = at;
     error_ = std::move(error);
@@ -181,13 +184,15 @@ std::optional<FakeRuntimeApi::Clock::time_point> FakeRuntimeApi::wait_response(
     std::chrono::milliseconds timeout, std::string* error) {
   std::unique_lock lock(mutex_);
   if (!cv_.wait_for(lock, timeout, [this] { return done_; })) {
-    if (error) *error = delivered_ ? "no /response within the timeout"
-                                   : "the runtime never asked for /next within the timeout";
+    if (error)
+      *error = delivered_ ? "no /response within the timeout"
+                          : "the runtime never asked for /next within the timeout";
     armed_ = false;
     return std::nullopt;
   }
   armed_ = false;
-  if (!responded_at_ && error) *error = error_;
+  if (!responded_at_ && error)
+    *error = error_;
   return responded_at_;
 }
 

@@ -31,7 +31,8 @@ void write_file_atomically(const std::string& path, const std::string& text) {
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << text;
-    if (!out.flush()) throw std::runtime_error("cannot write " + tmp);
+    if (!out.flush())
+      throw std::runtime_error("cannot write " + tmp);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0)
     throw std::runtime_error("cannot rename " + tmp + " to " + path);
@@ -52,7 +53,8 @@ asio::awaitable<void> guarded(const char* who, Session session) {
   try {
     co_await std::move(session);
   } catch (const boost::system::system_error& e) {
-    if (!is_disconnect(e)) std::fprintf(stderr, "%s: %s\n", who, e.what());
+    if (!is_disconnect(e))
+      std::fprintf(stderr, "%s: %s\n", who, e.what());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: %s\n", who, e.what());
   }
@@ -78,7 +80,8 @@ asio::awaitable<void> echo_session(tcp::socket socket) {
     res.prepare_payload();
     co_await http::async_write(socket, res, use_awaitable);
     data.swap(res.body());
-    if (!res.keep_alive()) break;
+    if (!res.keep_alive())
+      break;
   }
   socket.shutdown(tcp::socket::shutdown_send);
 }
@@ -133,7 +136,8 @@ asio::awaitable<void> relay_session(tcp::socket client, tcp::endpoint upstream_e
     res.prepare_payload();
     co_await http::async_write(client, res, use_awaitable);
     data.swap(res.body());
-    if (!res.keep_alive()) break;
+    if (!res.keep_alive())
+      break;
   }
   client.shutdown(tcp::socket::shutdown_send);
 }

@@ -55,7 +55,8 @@ HttpClient::HttpClient(std::chrono::milliseconds request_timeout)
 
 HttpClient::~HttpClient() {
   watchdog_.request_stop();
-  if (watchdog_.joinable()) watchdog_.join();
+  if (watchdog_.joinable())
+    watchdog_.join();
   close();
 }
 
@@ -83,7 +84,8 @@ void HttpClient::connect(const HostPort& to) {
 }
 
 void HttpClient::close() {
-  if (!socket_.is_open()) return;
+  if (!socket_.is_open())
+    return;
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
@@ -109,12 +111,14 @@ unsigned HttpClient::post(std::string_view target, std::string_view body) {
     deadline_ns_.store(0, std::memory_order_relaxed);
     response_body_.swap(parser.get().body());
     const unsigned status = parser.get().result_int();
-    if (!parser.get().keep_alive()) close();
+    if (!parser.get().keep_alive())
+      close();
     return status;
   } catch (...) {
     deadline_ns_.store(0, std::memory_order_relaxed);
     close();
-    if (timed_out_.load()) throw std::runtime_error("request timed out");
+    if (timed_out_.load())
+      throw std::runtime_error("request timed out");
     throw;
   }
 }

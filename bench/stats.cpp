@@ -7,16 +7,19 @@
 namespace bench {
 
 double percentile_sorted(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0;
+  if (sorted.empty())
+    return 0;
   // Nearest rank: the smallest sample with at least q of the samples at or below it.
   auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
-  if (rank == 0) rank = 1;
+  if (rank == 0)
+    rank = 1;
   return sorted[std::min(rank, sorted.size()) - 1];
 }
 
 Summary summarize(std::vector<double> samples_us) {
   Summary s;
-  if (samples_us.empty()) return s;
+  if (samples_us.empty())
+    return s;
   std::sort(samples_us.begin(), samples_us.end());
   s.count = samples_us.size();
   s.min_us = samples_us.front();

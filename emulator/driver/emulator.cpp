@@ -67,6 +67,11 @@ Emulator::Emulator(net::io_context& ioc, EmulatorConfig config, spdlog::logger& 
 Emulator::~Emulator() { supervisor_.kill_all(); }
 
 void Emulator::start() {
+  const auto env = process::runtime_environment(config_.function, "", "", "", config_.env, nullptr);
+  for (const std::string& key : env.ignored) {
+    log_.warn("environment variable {} is reserved by Lambda; the function's value is ignored",
+              key);
+  }
   runtime_listener_.start();
   invoke_listener_.start();
   if (trace_) {

@@ -1,0 +1,190 @@
+#include "options.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <stdexcept>
+#include <string_view>
+
+#include "child_process.hpp"
+
+namespace bench {
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: lambda-emu-bench [options]
+
+Measures lambda-emu (serve --handler echo -- test-runtime) against a loopback floor
+measured in the same run, interleaved: warm sequential invokes and cold start.
+
+options:
+  --emulator PATH       lambda-emu binary (default: lambda-emu next to this binary)
+  --runtime PATH        runtime binary (default: test-runtime next to this binary)
+  --sizes LIST          payload sizes, e.g. 100,100K,1M (K=1000, Ki=1024; default 100,100K,1M)
+  --iterations N        measured invokes at the smallest size; the other sizes keep the default
+                        ratio (defaults: 3000 at 100 B, 1000 at 100 KB, 300 at 1 MB, log-linear
+                        in between)
+  --warmup N            warm-up invokes per path at 100 B, fewer for larger sizes (default 200)
+  --block N             invokes per interleaved block (default 100, at most 1/10 of a size's run)
+  --cold-runs N         cold starts of each kind (default 20)
+  --quick               smoke run: 1/10 of the iterations, 20 warm-up, 5 cold runs
+  --pin                 pin client, relay and lambda-emu to one CPU, echo server and runtime to
+                        another (warm part only); default: the OS places processes freely
+  --floor-only          measure only the floor and the runtime's own cold start (no lambda-emu)
+  --no-warm, --no-cold  skip a part
+  --json FILE           also write the results as JSON
+  --emulator-log FILE   append the emulator's and runtime's stdout/stderr here (default: discard)
+  --help                this text
+
+internal (the floor's processes):
+  --serve-echo HOST:PORT [--ready-file FILE]
+  --serve-relay HOST:PORT UPSTREAM_HOST:PORT [--ready-file FILE]
+  (a bare PORT means 127.0.0.1:PORT; port 0 picks a free one, written to the ready file)
+)";
+
+std::size_t parse_count(std::string_view what, const std::string& text) {
+  std::size_t pos = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(text, &pos);
+  } catch (const std::exception&) {
+    pos = 0;
+  }
+  if (pos != text.size() || text.empty() || text[0] == '-')
+    throw std::invalid_argument(std::string(what) + ": not a count: '" + text + "'");
+  return static_cast<std::size_t>(v);
+}
+
+std::size_t parse_size(const std::string& text) {
+  std::size_t pos = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(text, &pos);
+  } catch (const std::exception&) {
+    throw std::invalid_argument("--sizes: bad size '" + text + "'");
+  }
+  std::string unit = text.substr(pos);
+  std::transform(unit.begin(), unit.end(), unit.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  static const std::map<std::string, unsigned long long> units{
+      {"", 1},       {"B", 1},       {"K", 1000},     {"KB", 1000},     {"KI", 1024},
+      {"KIB", 1024}, {"M", 1000000}, {"MB", 1000000}, {"MI", 1u << 20}, {"MIB", 1u << 20}};
+  const auto it = units.find(unit);
+  if (it == units.end())
+    throw std::invalid_argument("--sizes: bad unit in '" + text + "'");
+  return static_cast<std::size_t>(v * it->second);
+}
+
+}  // namespace
+
+std::string format_size(std::size_t n) {
+  if (n >= 1000000 && n % 1000000 == 0)
+    return std::to_string(n / 1000000) + " MB";
+  if (n >= (1u << 20) && n % (1u << 20) == 0)
+    return std::to_string(n >> 20) + " MiB";
+  if (n >= 1000 && n % 1000 == 0)
+    return std::to_string(n / 1000) + " KB";
+  if (n >= 1024 && n % 1024 == 0)
+    return std::to_string(n >> 10) + " KiB";
+  return std::to_string(n) + " B";
+}
+
+Options parse_options(int argc, char** argv) {
+  Options o;
+  std::optional<std::size_t> warmup;
+  std::optional<std::size_t> cold_runs;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc)
+        throw std::invalid_argument(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else if (arg == "--emulator") {
+      o.emulator = value();
+    } else if (arg == "--runtime") {
+      o.runtime = value();
+    } else if (arg == "--sizes") {
+      o.sizes.clear();
+      std::string list = value();
+      std::size_t start = 0;
+      while (start <= list.size()) {
+        const auto comma = list.find(',', start);
+        const auto item = list.substr(start, comma - start);
+        if (!item.empty())
+          o.sizes.push_back(parse_size(item));
+        if (comma == std::string::npos)
+          break;
+        start = comma + 1;
+      }
+      if (o.sizes.empty())
+        throw std::invalid_argument("--sizes: empty list");
+    } else if (arg == "--iterations") {
+      o.iterations = parse_count(arg, value());
+    } else if (arg == "--warmup") {
+      warmup = parse_count(arg, value());
+    } else if (arg == "--block") {
+      o.block = std::max<std::size_t>(1, parse_count(arg, value()));
+    } else if (arg == "--cold-runs") {
+      cold_runs = parse_count(arg, value());
+    } else if (arg == "--json") {
+      o.json_path = value();
+    } else if (arg == "--emulator-log") {
+      o.emulator_log = value();
+    } else if (arg == "--quick") {
+      o.quick = true;
+    } else if (arg == "--pin") {
+      o.pin = true;
+    } else if (arg == "--floor-only") {
+      o.floor_only = true;
+    } else if (arg == "--no-warm") {
+      o.warm = false;
+    } else if (arg == "--no-cold") {
+      o.cold = false;
+    } else {
+      throw std::invalid_argument("unknown option '" + arg + "' (see --help)");
+    }
+  }
+  if (o.quick) {
+    o.warmup = 20;
+    o.cold_runs = 5;
+    o.quick_scale = 0.1;
+  }
+  if (warmup)
+    o.warmup = *warmup;
+  if (cold_runs)
+    o.cold_runs = *cold_runs;
+  std::sort(o.sizes.begin(), o.sizes.end());
+  o.sizes.erase(std::unique(o.sizes.begin(), o.sizes.end()), o.sizes.end());
+  const std::string dir = self_exe_dir();
+  if (o.emulator.empty())
+    o.emulator = dir + "/lambda-emu";
+  if (o.runtime.empty())
+    o.runtime = dir + "/test-runtime";
+  return o;
+}
+
+// Default measured invokes for a payload size: 3000 at <= 100 B, 1000 at 100 KB, 300 at 1 MB,
+// log-linear in between and inversely proportional beyond.
+double base_iterations(std::size_t size) {
+  const double s = std::max<double>(static_cast<double>(size), 1);
+  auto lerp = [](double x0, double y0, double x1, double y1, double x) {
+    const double t = (std::log(x) - std::log(x0)) / (std::log(x1) - std::log(x0));
+    return std::exp(std::log(y0) + t * (std::log(y1) - std::log(y0)));
+  };
+  if (s <= 100)
+    return 3000;
+  if (s <= 1e5)
+    return lerp(100, 3000, 1e5, 1000, s);
+  if (s <= 1e6)
+    return lerp(1e5, 1000, 1e6, 300, s);
+  return std::max(30.0, 300 * 1e6 / s);
+}
+
+}  // namespace bench

@@ -1,0 +1,39 @@
+#pragma once
+// The command line of lambda-emu-bench and the per-size defaults derived from it.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+struct Options {
+  std::string emulator;
+  std::string runtime;
+  std::vector<std::size_t> sizes{100, 100'000, 1'000'000};
+  std::optional<std::size_t> iterations;  // at the smallest size; larger sizes get fewer
+  std::size_t warmup = 200;               // at 100 B; larger sizes get fewer
+  std::size_t block = 100;
+  std::size_t cold_runs = 20;
+  std::string json_path;
+  std::string emulator_log;
+  bool quick = false;
+  double quick_scale = 1;  // --quick: 1/10 of the default iterations
+  bool pin = false;
+  bool floor_only = false;
+  bool warm = true;
+  bool cold = true;
+};
+
+// Parses the benchmark's options (not the --serve-* subcommands). Prints the usage and exits
+// on --help; throws std::invalid_argument on bad input.
+Options parse_options(int argc, char** argv);
+
+// "100 B", "100 KB", "1 MB", "1 MiB".
+std::string format_size(std::size_t bytes);
+
+// Default measured invokes for a payload size: 3000 at <= 100 B, 1000 at 100 KB, 300 at 1 MB,
+// log-linear in between and inversely proportional beyond.
+double base_iterations(std::size_t size);
+
+}  // namespace bench

@@ -1,0 +1,97 @@
+#include "run_context.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <exception>
+#include <thread>
+
+namespace bench {
+
+namespace {
+
+Child start_and_wait(Context& ctx, SpawnOptions spawn_options, const std::string& ready_file,
+                     const std::string& key, const std::string& what) {
+  Child child;
+  try {
+    child.pid = spawn(spawn_options);
+  } catch (const std::exception& e) {
+    ctx.failures.push_back(what + ": " + e.what());
+    return {};
+  }
+  std::string error;
+  auto address = wait_for_ready_file(ready_file, key, child.pid, kReadyTimeout, &error);
+  if (!address) {
+    stop_process(child.pid, SIGKILL, std::chrono::seconds(1));
+    ctx.failures.push_back(what + ": " + error);
+    return {};
+  }
+  child.address = *address;
+  return child;
+}
+
+}  // namespace
+
+Child start_emulator(Context& ctx, const std::vector<int>& cpus) {
+  const auto ready = ctx.fresh_ready_file("emulator");
+  SpawnOptions so;
+  so.argv = {ctx.opt.emulator, "serve", "--listen", "127.0.0.1:0",  "--ready-file", ready,
+             "--handler",      "echo",  "--",       ctx.opt.runtime};
+  so.output_path = ctx.opt.emulator_log;
+  so.cpus = cpus;
+  return start_and_wait(ctx, so, ready, "invoke", "lambda-emu");
+}
+
+Child start_floor_server(Context& ctx, std::vector<std::string> args, const std::vector<int>& cpus,
+                         const std::string& what) {
+  const auto ready = ctx.fresh_ready_file(what);
+  SpawnOptions so;
+  so.argv = {self_exe_path()};
+  so.argv.insert(so.argv.end(), args.begin(), args.end());
+  so.argv.insert(so.argv.end(), {"--ready-file", ready});
+  so.inherit_stderr = true;
+  so.cpus = cpus;
+  return start_and_wait(ctx, so, ready, "listen", what);
+}
+
+void stop_child(Child& child) {
+  if (child)
+    stop_process(child.pid, SIGTERM, std::chrono::seconds(5));
+  child.pid = -1;
+}
+
+std::vector<pid_t> descendants_of(pid_t pid) {
+  std::vector<pid_t> out = children_of(pid);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    auto more = children_of(out[i]);
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
+}
+
+std::size_t reap_leftovers() {
+  auto left = children_of(getpid());
+  const auto deadline = Clock::now() + std::chrono::milliseconds(300);
+  while (!left.empty() && Clock::now() < deadline) {
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    left = children_of(getpid());
+  }
+  for (const pid_t pid : left)
+    stop_process(pid, SIGKILL, std::chrono::seconds(1));
+  while (waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+  return left.size();
+}
+
+std::string make_payload(std::size_t size) {
+  if (size >= 11)
+    return R"({"data":")" + std::string(size - 11, 'x') + R"("})";
+  if (size >= 2)
+    return '"' + std::string(size - 2, 'x') + '"';
+  return std::string(size, '0');
+}
+
+}  // namespace bench

@@ -1,0 +1,67 @@
+#pragma once
+// What one benchmark run shares: options, temporary directory, CPU placement, the failures and
+// notes to report, and starting/stopping the processes it measures.
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "child_process.hpp"
+#include "options.hpp"
+
+namespace bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline constexpr std::string_view kInvokePath = "/2015-03-31/functions/function/invocations";
+inline constexpr std::chrono::seconds kReadyTimeout{10};
+inline constexpr std::chrono::seconds kColdTimeout{15};
+
+struct Context {
+  Options opt;
+  std::filesystem::path tmp;
+  std::vector<int> all_cpus;
+  std::vector<int> cpu_a;  // client, relay, emulator (when pinned)
+  std::vector<int> cpu_b;  // echo server, runtime (when pinned)
+  bool pinned = false;
+  int ready_counter = 0;
+  std::vector<std::string> failures;  // things that failed to start or broke mid-run
+  std::vector<std::string> notes;     // things worth reading that are not failures
+
+  // A path in tmp for a child's ready file, unique within the run.
+  std::string fresh_ready_file(const std::string& what) {
+    return (tmp / (what + "-" + std::to_string(++ready_counter) + ".json")).string();
+  }
+};
+
+struct Child {
+  pid_t pid = -1;
+  std::string address;  // what it listens on
+  explicit operator bool() const { return pid > 0; }
+};
+
+// `lambda-emu serve --listen 127.0.0.1:0 --ready-file F --handler echo -- RUNTIME`, waited for
+// until its ready file names the invoke address. On failure: a failure recorded, empty Child.
+Child start_emulator(Context& ctx, const std::vector<int>& cpus);
+
+// `lambda-emu-bench ARGS... --ready-file F` (a floor server), waited for likewise.
+Child start_floor_server(Context& ctx, std::vector<std::string> args, const std::vector<int>& cpus,
+                         const std::string& what);
+
+// SIGTERM, waitpid; SIGKILL after 5 s.
+void stop_child(Child& child);
+
+// All live descendants of pid (the runtime, and anything it started).
+std::vector<pid_t> descendants_of(pid_t pid);
+
+// With the bench as child subreaper, runtimes the emulator failed to stop become our children.
+// Kills and reaps them; returns how many were still alive after a short grace.
+std::size_t reap_leftovers();
+
+// A valid JSON document of exactly `size` bytes (Lambda requires JSON events).
+std::string make_payload(std::size_t size);
+
+}  // namespace bench
