@@ -32,8 +32,8 @@ Response render_rie_outcome(core::Outcome&& o, unsigned version, bool keep_alive
     const std::size_t at = o.error_message.find("Task timed out");
     res.body().assign(at == std::string::npos ? o.error_message : o.error_message.substr(at));
   } else {
-    const bool crash = o.kind == Kind::platform_error &&
-                       o.error_type != "Function.ResponseSizeTooLarge";
+    const bool crash =
+        o.kind == Kind::platform_error && o.error_type != "Function.ResponseSizeTooLarge";
     if (crash || o.init_failure) {
       res.result(http::status::bad_gateway);
     }
@@ -47,7 +47,9 @@ Response render_rie_outcome(core::Outcome&& o, unsigned version, bool keep_alive
 
 }  // namespace
 
-std::uint64_t invoke_body_limit(const Request&) { return core::max_sync_request_bytes; }
+std::uint64_t invoke_body_limit(const Request&) {
+  return core::max_sync_request_bytes;
+}
 
 Reply handle_rie_invoke(Call& call, driver::Emulator& emu) {
   const Request& req = call.request;

@@ -47,8 +47,12 @@ constexpr Route invoke_table[] = {
 
 }  // namespace
 
-std::span<const Route> runtime_routes() { return runtime_table; }
-std::span<const Route> invoke_routes() { return invoke_table; }
+std::span<const Route> runtime_routes() {
+  return runtime_table;
+}
+std::span<const Route> invoke_routes() {
+  return invoke_table;
+}
 
 Match match(std::span<const Route> routes, http::verb verb, std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));

@@ -25,9 +25,9 @@ class Emulator;
 // One request as a handler sees it.
 struct Call {
   Request request;
-  std::string param;               // the {id} or {name} path segment, when the route has one
-  std::uint64_t body_size = 0;     // bytes the client sent in the body
-  bool over_limit = false;         // the body was larger than the route allows (not kept)
+  std::string param;            // the {id} or {name} path segment, when the route has one
+  std::uint64_t body_size = 0;  // bytes the client sent in the body
+  bool over_limit = false;      // the body was larger than the route allows (not kept)
 };
 
 using Reply = std::variant<Response, std::shared_ptr<ParkedReply>>;

@@ -90,14 +90,18 @@ Response too_large(const Call& call) {
 
 }  // namespace
 
-std::uint64_t no_body(const Request&) { return 0; }
+std::uint64_t no_body(const Request&) {
+  return 0;
+}
 
 std::uint64_t response_body_limit(const Request& req) {
   return response_mode(req) == core::ResponseMode::streaming ? max_streamed_response_bytes
                                                              : core::max_buffered_response_bytes;
 }
 
-std::uint64_t error_body_limit(const Request&) { return core::max_buffered_response_bytes; }
+std::uint64_t error_body_limit(const Request&) {
+  return core::max_buffered_response_bytes;
+}
 
 Reply handle_invocation_next(Call& call, driver::Emulator& emu) {
   // Park first: the core may deliver an event at once.
@@ -128,9 +132,8 @@ Reply handle_invocation_error(Call& call, driver::Emulator& emu) {
     return too_large(call);
   }
   ErrorParts parts = error_parts(call);
-  const core::Result r = emu.handle(core::RuntimeError{call.param, std::move(parts.type),
-                                                       std::move(parts.body),
-                                                       std::move(parts.content_type)});
+  const core::Result r = emu.handle(core::RuntimeError{
+      call.param, std::move(parts.type), std::move(parts.body), std::move(parts.content_type)});
   return r.refusal ? render::refusal(call.request, *r.refusal) : render::accepted(call.request);
 }
 

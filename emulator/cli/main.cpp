@@ -40,11 +40,11 @@ int main(int argc, char* argv[]) {
     emu.start();
 
     const tcp::endpoint ep = emu.invoke_endpoint();
-    log->info("listening on http://{}:{} (runtime API {}:{})", ep.address().to_string(),
-              ep.port(), emu.runtime_api_endpoint().address().to_string(),
-              emu.runtime_api_endpoint().port());
-    log->info("invoke with: curl -s -d '{{}}' http://{}:{}/2015-03-31/functions/function/invocations",
-              ep.address().to_string(), ep.port());
+    log->info("listening on http://{}:{} (runtime API {}:{})", ep.address().to_string(), ep.port(),
+              emu.runtime_api_endpoint().address().to_string(), emu.runtime_api_endpoint().port());
+    log->info(
+        "invoke with: curl -s -d '{{}}' http://{}:{}/2015-03-31/functions/function/invocations",
+        ep.address().to_string(), ep.port());
 
     // Ctrl-C or SIGTERM: shut the sandbox down; a second one stops at once.
     net::signal_set signals(ioc, SIGINT, SIGTERM);

@@ -168,8 +168,10 @@ ParsedCommand parse_serve(const std::vector<std::string>& args) {
       const std::size_t eq = kv.find('=');
       const std::string key = kv.substr(0, eq);
       if (eq == std::string::npos || !process::valid_env_key(key)) {
-        throw po::error("--env wants KEY=VALUE with a key of letters, digits and _ "
-                        "starting with a letter, got '" + kv + "'");
+        throw po::error(
+            "--env wants KEY=VALUE with a key of letters, digits and _ "
+            "starting with a letter, got '" +
+            kv + "'");
       }
       c.env.emplace_back(key, kv.substr(eq + 1));
     }

@@ -8,10 +8,14 @@ class LifecycleCategory final : public std::error_category {
   const char* name() const noexcept override { return "lambda-emu.lifecycle"; }
   std::string message(int value) const override {
     switch (static_cast<errc>(value)) {
-      case errc::invalid_request_id: return "Invalid request ID";
-      case errc::invalid_state_transition: return "State transition is not allowed";
-      case errc::payload_too_large: return "Exceeded maximum allowed payload size";
-      case errc::invalid_response_mode: return "Invalid function response mode";
+      case errc::invalid_request_id:
+        return "Invalid request ID";
+      case errc::invalid_state_transition:
+        return "State transition is not allowed";
+      case errc::payload_too_large:
+        return "Exceeded maximum allowed payload size";
+      case errc::invalid_response_mode:
+        return "Invalid function response mode";
     }
     return "unknown lifecycle error";
   }

@@ -3,8 +3,12 @@
 namespace lambda_emu::core {
 namespace {
 
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_alpha(char c) { return is_upper(c) || (c >= 'a' && c <= 'z'); }
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+bool is_alpha(char c) {
+  return is_upper(c) || (c >= 'a' && c <= 'z');
+}
 
 // Length of a match of `[A-Z][a-zA-Z]+` at s[i], or 0.
 std::size_t match_name(std::string_view s, std::size_t i) {

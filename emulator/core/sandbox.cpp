@@ -1,8 +1,8 @@
 #include "lambda_emu/core/sandbox.hpp"
 
 #include <cctype>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include "lambda_emu/core/error_type.hpp"
@@ -128,8 +128,8 @@ void Sandbox::finish_invoke() {
   const WallTime wall_now = clock_.wall_now();
   auto wall = [&](Instant t) { return wall_now - (now - t); };
   // A timed-out invoke reports exactly its timeout (C53).
-  const Duration duration = c.status == Status::timeout ? Duration(config_.timeout)
-                                                        : Duration(now - c.started);
+  const Duration duration =
+      c.status == Status::timeout ? Duration(config_.timeout) : Duration(now - c.started);
 
   RuntimeDoneRecord done{.time = wall_now,
                          .request_id = c.invoke->request_id,
@@ -202,10 +202,10 @@ void Sandbox::init_succeeded() {
   cancel(init_->timer);
   init_.reset();
   const Duration d = clock_.now() - init.started;
-  emit(InitRuntimeDoneRecord{clock_.wall_now(), InitializationType::on_demand, init.phase,
-                             Status::success, {}});
-  emit(InitReportRecord{clock_.wall_now(), InitializationType::on_demand, init.phase,
-                        Status::success, {}, d});
+  emit(InitRuntimeDoneRecord{
+      clock_.wall_now(), InitializationType::on_demand, init.phase, Status::success, {}});
+  emit(InitReportRecord{
+      clock_.wall_now(), InitializationType::on_demand, init.phase, Status::success, {}, d});
   if (init.phase == InitPhase::init) {
     pending_init_duration_ = d;
   }
@@ -301,13 +301,11 @@ void Sandbox::on(RuntimeResponse&& e) {
   if (e.mode == ResponseMode::buffered && e.size > max_buffered_response_bytes) {
     // The runtime gets 413 and may carry on with /next (C12, C13).
     refuse(errc::payload_too_large, "Exceeded maximum allowed payload size (" +
-                                        std::to_string(max_buffered_response_bytes) +
-                                        " bytes).");
-    complete(Outcome::platform_error(
-        Status::error, "Function.ResponseSizeTooLarge",
-        "Response payload size (" + std::to_string(e.size) +
-            " bytes) exceeded maximum allowed payload size (" +
-            std::to_string(max_buffered_response_bytes) + " bytes)."));
+                                        std::to_string(max_buffered_response_bytes) + " bytes).");
+    complete(Outcome::platform_error(Status::error, "Function.ResponseSizeTooLarge",
+                                     "Response payload size (" + std::to_string(e.size) +
+                                         " bytes) exceeded maximum allowed payload size (" +
+                                         std::to_string(max_buffered_response_bytes) + " bytes)."));
     return;
   }
   complete(Outcome::success(std::move(e.body), std::move(e.content_type)));
@@ -358,8 +356,7 @@ void Sandbox::on(RuntimeExited&& e) {
     after_reset();
     return;
   }
-  set_runtime(runtime_ == RuntimeState::init_error ? RuntimeState::init_error
-                                                   : RuntimeState::none);
+  set_runtime(runtime_ == RuntimeState::init_error ? RuntimeState::init_error : RuntimeState::none);
   Outcome crash = Outcome::platform_error(Status::error, "Runtime.ExitError",
                                           request_error(exit_message(e.status)));
   if (init_) {
@@ -413,9 +410,9 @@ void Sandbox::on(StopRequested&&) {
     init_.reset();
   }
   if (current_) {
-    Outcome failure = Outcome::platform_error(
-        Status::failure, "Sandbox.Failure",
-        request_error("the execution environment is shutting down"));
+    Outcome failure =
+        Outcome::platform_error(Status::failure, "Sandbox.Failure",
+                                request_error("the execution environment is shutting down"));
     if (!current_->completed) {
       complete(std::move(failure));
     }
@@ -492,12 +489,13 @@ void Sandbox::cancel(TimerId& id) {
   }
 }
 
-void Sandbox::emit(Record r) { out_.actions.push_back(EmitRecord{std::move(r)}); }
+void Sandbox::emit(Record r) {
+  out_.actions.push_back(EmitRecord{std::move(r)});
+}
 
 std::string Sandbox::request_error(std::string_view message) const {
   std::string id = current_ ? current_->invoke->request_id : std::string();
-  return (id.empty() ? std::string() : "RequestId: " + id + " ") + "Error: " +
-         std::string(message);
+  return (id.empty() ? std::string() : "RequestId: " + id + " ") + "Error: " + std::string(message);
 }
 
 }  // namespace lambda_emu::core

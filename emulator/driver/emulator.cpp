@@ -64,7 +64,9 @@ Emulator::Emulator(net::io_context& ioc, EmulatorConfig config, spdlog::logger& 
   log_stream_ = make_log_stream(config_.function, clock_.wall_now(), rng_);
 }
 
-Emulator::~Emulator() { supervisor_.kill_all(); }
+Emulator::~Emulator() {
+  supervisor_.kill_all();
+}
 
 void Emulator::start() {
   const auto env = process::runtime_environment(config_.function, "", "", "", config_.env, nullptr);
@@ -86,7 +88,9 @@ void Emulator::start() {
   }
 }
 
-void Emulator::stop() { handle(core::StopRequested{}); }
+void Emulator::stop() {
+  handle(core::StopRequested{});
+}
 
 core::Result Emulator::handle(core::Event&& event) {
   core::Result r = sandbox_.handle(std::move(event));
@@ -153,9 +157,9 @@ void Emulator::spawn_runtime(core::Generation generation) {
   if (argv.empty()) {
     argv.push_back(config_.task_root + "/bootstrap");
   }
-  const process::RuntimeEnvironment env = process::runtime_environment(
-      config_.function, endpoint_text(runtime_api_endpoint()), config_.task_root, log_stream_,
-      config_.env, environ);
+  const process::RuntimeEnvironment env =
+      process::runtime_environment(config_.function, endpoint_text(runtime_api_endpoint()),
+                                   config_.task_root, log_stream_, config_.env, environ);
   const process::Launched launched = supervisor_.launch(
       {argv, env.vars, config_.task_root},
       [this](std::string_view line) { out_.info("[function] {}", line); },

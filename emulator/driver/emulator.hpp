@@ -73,9 +73,7 @@ class Emulator {
   void trace_response(std::string_view api, const Request& req, unsigned status);
 
   [[nodiscard]] tcp::endpoint invoke_endpoint() const { return invoke_listener_.endpoint(); }
-  [[nodiscard]] tcp::endpoint runtime_api_endpoint() const {
-    return runtime_listener_.endpoint();
-  }
+  [[nodiscard]] tcp::endpoint runtime_api_endpoint() const { return runtime_listener_.endpoint(); }
 
  private:
   struct ParkedNext {

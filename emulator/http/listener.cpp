@@ -31,7 +31,8 @@ void Listener::close() {
 net::awaitable<void> Listener::accept_loop() {
   for (;;) {
     error_code ec;
-    tcp::socket socket = co_await acceptor_.async_accept(net::redirect_error(net::use_awaitable, ec));
+    tcp::socket socket =
+        co_await acceptor_.async_accept(net::redirect_error(net::use_awaitable, ec));
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
       co_return;
     }

@@ -47,8 +47,7 @@ bool valid_env_key(const std::string& key) {
 }
 
 RuntimeEnvironment runtime_environment(const core::FunctionConfig& fn,
-                                       const std::string& runtime_api,
-                                       const std::string& task_root,
+                                       const std::string& runtime_api, const std::string& task_root,
                                        const std::string& log_stream, const EnvVars& customer,
                                        const char* const* host_env) {
   std::map<std::string, std::string> env;

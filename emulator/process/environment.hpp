@@ -15,16 +15,13 @@ namespace lambda_emu::process {
 using EnvVars = std::vector<std::pair<std::string, std::string>>;
 
 struct RuntimeEnvironment {
-  std::vector<std::string> vars;      // "KEY=value"
-  std::vector<std::string> ignored;   // customer keys dropped because Lambda reserves them
+  std::vector<std::string> vars;     // "KEY=value"
+  std::vector<std::string> ignored;  // customer keys dropped because Lambda reserves them
 };
 
-[[nodiscard]] RuntimeEnvironment runtime_environment(const core::FunctionConfig& fn,
-                                                     const std::string& runtime_api,
-                                                     const std::string& task_root,
-                                                     const std::string& log_stream,
-                                                     const EnvVars& customer,
-                                                     const char* const* host_env);
+[[nodiscard]] RuntimeEnvironment runtime_environment(
+    const core::FunctionConfig& fn, const std::string& runtime_api, const std::string& task_root,
+    const std::string& log_stream, const EnvVars& customer, const char* const* host_env);
 
 // Lambda's rule for variable names: a letter first, then letters, digits and '_', 2 or more.
 [[nodiscard]] bool valid_env_key(const std::string& key);

@@ -41,7 +41,9 @@ Supervisor::Supervisor(net::io_context& ioc, spdlog::logger& log)
   wait_for_sigchld();
 }
 
-Supervisor::~Supervisor() { kill_all(); }
+Supervisor::~Supervisor() {
+  kill_all();
+}
 
 Launched Supervisor::launch(const LaunchSpec& spec, LineFn on_line, ExitFn on_exit) {
   Launched result;
@@ -105,9 +107,9 @@ net::awaitable<void> Supervisor::read_lines(std::shared_ptr<net::posix::stream_d
   std::string pending;
   for (;;) {
     error_code ec;
-    const std::size_t n = co_await net::async_read_until(
-        *pipe, net::dynamic_buffer(pending, max_line_bytes), '\n',
-        net::redirect_error(net::use_awaitable, ec));
+    const std::size_t n =
+        co_await net::async_read_until(*pipe, net::dynamic_buffer(pending, max_line_bytes), '\n',
+                                       net::redirect_error(net::use_awaitable, ec));
     if (ec == net::error::not_found) {
       // A line longer than the cap: pass it on in pieces.
       on_line(pending);

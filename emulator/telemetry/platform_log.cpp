@@ -40,11 +40,10 @@ struct LineVisitor {
   }
   std::vector<std::string> operator()(const core::RuntimeDoneRecord&) const { return {}; }
   std::vector<std::string> operator()(const core::ReportRecord& r) const {
-    std::string report = "REPORT RequestId: " + r.request_id + "\tDuration: " +
-                         ms_2dp(r.duration) + "\tBilled Duration: " +
-                         std::to_string(r.billed_duration_ms) + " ms\tMemory Size: " +
-                         std::to_string(r.memory_size_mb) + " MB\tMax Memory Used: " +
-                         std::to_string(r.max_memory_used_mb) + " MB\t";
+    std::string report = "REPORT RequestId: " + r.request_id + "\tDuration: " + ms_2dp(r.duration) +
+                         "\tBilled Duration: " + std::to_string(r.billed_duration_ms) +
+                         " ms\tMemory Size: " + std::to_string(r.memory_size_mb) +
+                         " MB\tMax Memory Used: " + std::to_string(r.max_memory_used_mb) + " MB\t";
     if (r.init_duration) {
       report += "Init Duration: " + ms_2dp(*r.init_duration) + "\t";
     }
@@ -58,8 +57,7 @@ struct LineVisitor {
 
 }  // namespace
 
-std::vector<std::string> platform_log_lines(const core::Record& record,
-                                            const std::string& region) {
+std::vector<std::string> platform_log_lines(const core::Record& record, const std::string& region) {
   return std::visit(LineVisitor{region}, record);
 }
 

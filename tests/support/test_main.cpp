@@ -1,7 +1,7 @@
 // The one Catch2 runner translation unit. LAMBDA_EMU_TEST_LOG=debug turns on emulator logs.
 #define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
 #include <spdlog/spdlog.h>
+#include <catch2/catch.hpp>
 
 #include <cstdlib>
 

@@ -62,8 +62,8 @@ struct TimerFired {
   TimerId id;
 };
 
-using Event = std::variant<InvokeArrived, InitRequested, StopRequested, RuntimeLaunchFailed,
-                           RuntimeExited, RuntimeNext, RuntimeResponse, RuntimeError,
-                           RuntimeInitError, TimerFired>;
+using Event =
+    std::variant<InvokeArrived, InitRequested, StopRequested, RuntimeLaunchFailed, RuntimeExited,
+                 RuntimeNext, RuntimeResponse, RuntimeError, RuntimeInitError, TimerFired>;
 
 }  // namespace lambda_emu::core

@@ -42,11 +42,11 @@ struct Outcome {
   };
   Kind kind = Kind::success;
   Status status = Status::success;
-  std::string body;          // bytes for the caller (platform errors: errorType/errorMessage JSON)
-  std::string content_type;  // empty: none given
-  std::string error_type;    // sanitized type for logs and telemetry; empty on success
-  std::string error_message; // platform errors only, for front doors that render their own text
-  bool init_failure = false; // the invoke failed because its init did (RIE answers those 502)
+  std::string body;           // bytes for the caller (platform errors: errorType/errorMessage JSON)
+  std::string content_type;   // empty: none given
+  std::string error_type;     // sanitized type for logs and telemetry; empty on success
+  std::string error_message;  // platform errors only, for front doors that render their own text
+  bool init_failure = false;  // the invoke failed because its init did (RIE answers those 502)
 
   [[nodiscard]] static Outcome success(std::string body, std::string content_type);
   [[nodiscard]] static Outcome function_error(std::string body, std::string content_type,

@@ -58,13 +58,13 @@ class Sandbox {
  private:
   struct Running {
     std::shared_ptr<const Invoke> invoke;
-    Instant started;                   // START: dispatched to this sandbox
-    Instant deadline;                  // started + timeout
+    Instant started;   // START: dispatched to this sandbox
+    Instant deadline;  // started + timeout
     WallTime deadline_wall;
     std::optional<Instant> delivered;  // handed to the runtime
     std::optional<Instant> responded;  // response or error received
     std::uint64_t produced_bytes = 0;
-    bool completed = false;            // the caller has its outcome
+    bool completed = false;  // the caller has its outcome
     Status status = Status::success;
     std::string error_type;
     TimerId timer = 0;

@@ -33,10 +33,10 @@ TEST_CASE("router: unknown paths are 404 and known paths with another method 405
   REQUIRE_FALSE(wrong_method.route);
   REQUIRE(wrong_method.path_known);
 
-  for (const char* path : {"/2018-06-01/runtime/restore/next", "/", "",
-                           "/2018-06-01/runtime/invocation//response",
-                           "/2018-06-01/runtime/invocation/a/b/response",
-                           "/2018-06-01/runtime/invocation/next/extra"}) {
+  for (const char* path :
+       {"/2018-06-01/runtime/restore/next", "/", "", "/2018-06-01/runtime/invocation//response",
+        "/2018-06-01/runtime/invocation/a/b/response",
+        "/2018-06-01/runtime/invocation/next/extra"}) {
     Match m = match(routes, http::verb::get, path);
     CHECK_FALSE(m.route);
     CHECK_FALSE(m.path_known);
@@ -44,8 +44,8 @@ TEST_CASE("router: unknown paths are 404 and known paths with another method 405
 }
 
 TEST_CASE("router: the RIE invoke path", "[api][router][C74]") {
-  REQUIRE(match(invoke_routes(), http::verb::post, "/2015-03-31/functions/function/invocations")
-              .route);
+  REQUIRE(
+      match(invoke_routes(), http::verb::post, "/2015-03-31/functions/function/invocations").route);
   REQUIRE_FALSE(
       match(invoke_routes(), http::verb::post, "/2015-03-31/functions/other/invocations").route);
 }

@@ -183,8 +183,7 @@ TEST_CASE("runtime: the state table of section 2.1", "[core][runtime][C10][C11][
     h.invoke("a");
     h.send(RuntimeInitError{"Runtime.Bad", "{}", ""});
     REQUIRE(h.next().refusal->message == transition_message("InitError", "Ready"));
-    REQUIRE(h.send(RuntimeInitError{"x", "", ""}).refusal->code ==
-            errc::invalid_state_transition);
+    REQUIRE(h.send(RuntimeInitError{"x", "", ""}).refusal->code == errc::invalid_state_transition);
   }
 }
 

@@ -46,7 +46,7 @@ TEST_CASE("platform log: failed invokes end with their status", "[telemetry][C53
 }
 
 TEST_CASE("platform log: INIT_REPORT only for failed inits", "[telemetry][C71]") {
-  InitReportRecord ok{{}, InitializationType::on_demand, InitPhase::init, Status::success, {},
+  InitReportRecord ok{{},      InitializationType::on_demand, InitPhase::init, Status::success, {},
                       229040us};
   CHECK(telemetry::platform_log_lines(ok, "r").empty());
   InitReportRecord bad = ok;
@@ -64,7 +64,8 @@ TEST_CASE("platform log: INIT_REPORT only for failed inits", "[telemetry][C71]")
 }
 
 TEST_CASE("platform log: INIT_START names the runtime version", "[telemetry]") {
-  InitStartRecord s{{}, InitializationType::on_demand, InitPhase::init, "lambda-emu", "fn", "$LATEST"};
+  InitStartRecord s{{},       InitializationType::on_demand, InitPhase::init, "lambda-emu", "fn",
+                    "$LATEST"};
   CHECK(telemetry::platform_log_lines(s, "eu-west-1") ==
         std::vector<std::string>{"INIT_START Runtime Version: lambda-emu\tRuntime Version ARN: "
                                  "arn:aws:lambda:eu-west-1::runtime:lambda-emu"});

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# House rules a compiler does not check: formatting, and what the lifecycle core may touch.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+status=0
+fail() { echo "lint: $*" >&2; status=1; }
+
+mapfile -t sources < <(git ls-files '*.cpp' '*.hpp')
+clang-format --dry-run --Werror "${sources[@]}" || fail "run clang-format -i on the files above"
+
+# Time only through the injected Clock: the steady clock adapter is the one exception.
+if hits=$(grep -rnE 'steady_clock::now|system_clock::now|sleep_for|usleep' emulator include |
+  grep -v '^emulator/driver/steady_clock.cpp:'); then
+  fail "real clock reads outside the Clock adapter:"$'\n'"$hits"
+fi
+if hits=$(grep -rnE 'steady_clock::now|system_clock::now|sleep_for|usleep' tests/unit); then
+  fail "unit tests run on virtual time:"$'\n'"$hits"
+fi
+# The lifecycle core is sans-IO.
+if hits=$(grep -rnE '#include <boost/(asio|beast)' emulator/core include/lambda_emu); then
+  fail "Asio/Beast in the lifecycle core:"$'\n'"$hits"
+fi
+[[ $status -eq 0 ]] && echo "lint: ok"
+exit $status
