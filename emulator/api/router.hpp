@@ -28,6 +28,7 @@ struct Call {
   std::string param;            // the {id} or {name} path segment, when the route has one
   std::uint64_t body_size = 0;  // bytes the client sent in the body
   bool over_limit = false;      // the body was larger than the route allows (not kept)
+  bool reply_last = false;      // let the replies this call made ready go out first
 };
 
 using Reply = std::variant<Response, std::shared_ptr<ParkedReply>>;

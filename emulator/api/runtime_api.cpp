@@ -124,6 +124,7 @@ Reply handle_invocation_response(Call& call, driver::Emulator& emu) {
     e.body = std::move(call.request.body());
   }
   const core::Result r = emu.handle(std::move(e));
+  call.reply_last = true;
   return r.refusal ? render::refusal(call.request, *r.refusal) : render::accepted(call.request);
 }
 
@@ -134,6 +135,7 @@ Reply handle_invocation_error(Call& call, driver::Emulator& emu) {
   ErrorParts parts = error_parts(call);
   const core::Result r = emu.handle(core::RuntimeError{
       call.param, std::move(parts.type), std::move(parts.body), std::move(parts.content_type)});
+  call.reply_last = true;
   return r.refusal ? render::refusal(call.request, *r.refusal) : render::accepted(call.request);
 }
 

@@ -1,5 +1,6 @@
 // lambda-emu's entry point: parse the command line, wire the parts, run until a signal.
 #include <malloc.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <iostream>
@@ -24,9 +25,6 @@ int main(int argc, char* argv[]) {
   auto log = spdlog::stderr_logger_st("lambda-emu");
   log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ lambda-emu: %v");
   log->set_level(spdlog::level::from_str(cmd.log_level));
-  auto out = spdlog::stdout_logger_st("function-log");
-  out->set_pattern("%v");
-  out->flush_on(spdlog::level::info);
 
   // Payloads of megabytes pass through every invoke: keep freed blocks instead of returning
   // them to the kernel and faulting them back on the next request (beast-performance-notes).
@@ -36,7 +34,8 @@ int main(int argc, char* argv[]) {
 
   try {
     net::io_context ioc(1);
-    driver::Emulator emu(ioc, std::move(cmd.config), *log, *out, [&ioc] { ioc.stop(); });
+    driver::LogStream out(ioc, STDOUT_FILENO);
+    driver::Emulator emu(ioc, std::move(cmd.config), *log, out, [&ioc] { ioc.stop(); });
     emu.start();
 
     const tcp::endpoint ep = emu.invoke_endpoint();

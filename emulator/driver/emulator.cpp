@@ -44,8 +44,8 @@ std::int64_t epoch_ms(WallTime t) {
 
 }  // namespace
 
-Emulator::Emulator(net::io_context& ioc, EmulatorConfig config, spdlog::logger& log,
-                   spdlog::logger& out, std::function<void()> on_stopped)
+Emulator::Emulator(net::io_context& ioc, EmulatorConfig config, spdlog::logger& log, LogStream& out,
+                   std::function<void()> on_stopped)
     : ioc_(ioc),
       config_(std::move(config)),
       log_(log),
@@ -57,6 +57,7 @@ Emulator::Emulator(net::io_context& ioc, EmulatorConfig config, spdlog::logger& 
                         "runtime", *this),
       invoke_listener_(ioc, config_.listen_host, config_.listen_port, invoke_routes(), "invoke",
                        *this),
+      timers_(ioc, clock_, [this](core::TimerId id) { handle(core::TimerFired{id}); }),
       rng_(std::random_device{}()) {
   if (!config_.trace_path.empty()) {
     trace_ = std::make_unique<TraceWriter>(config_.trace_path, clock_);
@@ -120,12 +121,9 @@ void Emulator::execute(core::Action&& action) {
         } else if constexpr (std::is_same_v<A, core::CompleteInvoke>) {
           complete(std::move(a));
         } else if constexpr (std::is_same_v<A, core::ArmTimer>) {
-          arm_timer(a.id, a.at);
+          timers_.arm(a.id, a.at);
         } else if constexpr (std::is_same_v<A, core::CancelTimer>) {
-          if (auto it = timers_.find(a.id); it != timers_.end()) {
-            it->second->cancel();
-            timers_.erase(it);
-          }
+          timers_.cancel(a.id);
         } else if constexpr (std::is_same_v<A, core::EmitRecord>) {
           emit(a.record);
         } else if constexpr (std::is_same_v<A, core::Transition>) {
@@ -136,6 +134,7 @@ void Emulator::execute(core::Action&& action) {
           }
         } else if constexpr (std::is_same_v<A, core::Stopped>) {
           stopped_ = true;
+          out_.flush();
           abandon_parked_next();
           runtime_listener_.close();
           invoke_listener_.close();
@@ -162,7 +161,7 @@ void Emulator::spawn_runtime(core::Generation generation) {
                                    config_.task_root, log_stream_, config_.env, environ);
   const process::Launched launched = supervisor_.launch(
       {argv, env.vars, config_.task_root},
-      [this](std::string_view line) { out_.info("[function] {}", line); },
+      [this](std::string_view line) { out_.line("[function] ", line); },
       [this, generation](core::ExitStatus status) {
         if (trace_) {
           trace_->write({{"kind", "process_exit"},
@@ -237,21 +236,9 @@ void Emulator::complete(core::CompleteInvoke&& c) {
   w.reply->fill(w.render(std::move(c.outcome), w.version, w.keep_alive));
 }
 
-void Emulator::arm_timer(core::TimerId id, Instant at) {
-  auto timer = std::make_unique<net::steady_timer>(ioc_, SteadyClock::to_steady(at));
-  timer->async_wait([this, id](const error_code& ec) {
-    if (ec) {
-      return;  // cancelled
-    }
-    timers_.erase(id);
-    handle(core::TimerFired{id});
-  });
-  timers_[id] = std::move(timer);
-}
-
 void Emulator::emit(const core::Record& record) {
   for (const std::string& line : telemetry::platform_log_lines(record, config_.function.region)) {
-    out_.info(line);
+    out_.line(line);
   }
   if (trace_) {
     std::visit(

@@ -3,6 +3,7 @@
 // actions with real things: runtime processes, parked HTTP replies, steady timers and log lines.
 // HTTP handlers feed it events; nothing else touches the core. One io_context thread, no locks.
 //
+//   LogStream out(ioc, STDOUT_FILENO);
 //   Emulator emu(ioc, config, log, out, [&] { ioc.stop(); });
 //   emu.start();    // binds both listeners, eager init if asked
 //   ioc.run();      // until stop() has shut everything down
@@ -17,7 +18,9 @@
 
 #include <spdlog/logger.h>
 
+#include "driver/log_stream.hpp"
 #include "driver/steady_clock.hpp"
+#include "driver/timer_queue.hpp"
 #include "driver/trace_writer.hpp"
 #include "http/listener.hpp"
 #include "http/parked_reply.hpp"
@@ -46,7 +49,8 @@ using OutcomeRenderer = Response (*)(core::Outcome&&, unsigned version, bool kee
 
 class Emulator {
  public:
-  Emulator(net::io_context& ioc, EmulatorConfig config, spdlog::logger& log, spdlog::logger& out,
+  // `log` takes the emulator's diagnostics; the function's log stream goes to `out`.
+  Emulator(net::io_context& ioc, EmulatorConfig config, spdlog::logger& log, LogStream& out,
            std::function<void()> on_stopped);
   ~Emulator();
   Emulator(const Emulator&) = delete;
@@ -92,7 +96,6 @@ class Emulator {
   void spawn_runtime(core::Generation generation);
   void deliver(const core::DeliverInvoke& d);
   void complete(core::CompleteInvoke&& c);
-  void arm_timer(core::TimerId id, Instant at);
   void emit(const core::Record& record);
   void abandon_parked_next();
   void write_ready_file() const;
@@ -100,14 +103,15 @@ class Emulator {
   net::io_context& ioc_;
   EmulatorConfig config_;
   spdlog::logger& log_;
-  spdlog::logger& out_;
+  LogStream& out_;
   std::function<void()> on_stopped_;
   SteadyClock clock_;
-  process::ProcMemoryMeter meter_;
+  process::ProcMemoryMeter meter_{clock_};
   core::Sandbox sandbox_;
   process::Supervisor supervisor_;
   Listener runtime_listener_;
   Listener invoke_listener_;
+  TimerQueue timers_;
   std::unique_ptr<TraceWriter> trace_;
   std::string log_stream_;
   std::mt19937_64 rng_;
@@ -116,7 +120,6 @@ class Emulator {
   core::Generation runtime_generation_ = 0;
   std::vector<ParkedNext> parked_next_;
   std::unordered_map<std::string, Waiter> waiters_;
-  std::map<core::TimerId, std::unique_ptr<net::steady_timer>> timers_;
   bool stopped_ = false;
 };
 

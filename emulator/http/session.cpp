@@ -118,6 +118,11 @@ net::awaitable<void> serve_session(tcp::socket socket, std::span<const Route> ro
     std::optional<Response> res;
     if (auto* ready = std::get_if<Response>(&reply)) {
       res = std::move(*ready);
+      if (call.reply_last) {
+        // Queue behind the sessions this call woke (the invoke's caller): the caller's answer
+        // is on the critical path, the runtime's 202 is not.
+        co_await net::post(socket.get_executor(), net::use_awaitable);
+      }
     } else {
       res = co_await std::get<std::shared_ptr<ParkedReply>>(reply)->wait();
       if (!res) {

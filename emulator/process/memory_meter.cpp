@@ -56,8 +56,11 @@ long tree_kb(pid_t pid, int depth) {
 }  // namespace
 
 int ProcMemoryMeter::max_memory_used_mb() {
-  if (root_ > 0) {
+  constexpr auto reuse_for = std::chrono::milliseconds(10);
+  const Instant now = clock_.now();
+  if (root_ > 0 && (!read_at_ || now - *read_at_ >= reuse_for)) {
     peak_kb_ = std::max(peak_kb_, tree_kb(root_, 0));
+    read_at_ = now;
   }
   return static_cast<int>((peak_kb_ + 1023) / 1024);
 }

@@ -1,23 +1,34 @@
 #pragma once
 // ProcMemoryMeter: "Max Memory Used" from /proc: the peak resident set (VmHWM) of the runtime and
-// every process below it, summed, and the largest such sum seen in this sandbox.
+// every process below it, summed, and the largest such sum seen in this sandbox. VmHWM is itself
+// a peak, so a reading a few milliseconds old misses nothing that the next one will not catch:
+// invokes that follow each other faster than that share one reading.
 #include <sys/types.h>
 
+#include <optional>
+
+#include "lambda_emu/clock.hpp"
 #include "lambda_emu/core/sandbox.hpp"
 
 namespace lambda_emu::process {
 
 class ProcMemoryMeter final : public core::MemoryMeter {
  public:
+  explicit ProcMemoryMeter(const Clock& clock) : clock_(clock) {}
   // A new runtime process; the peak carries over, as Lambda's does for the sandbox's life.
-  void watch(pid_t root) { root_ = root; }
+  void watch(pid_t root) {
+    root_ = root;
+    read_at_.reset();
+  }
 
   // MemoryMeter
   [[nodiscard]] int max_memory_used_mb() override;
 
  private:
+  const Clock& clock_;
   pid_t root_ = -1;
   long peak_kb_ = 0;
+  std::optional<Instant> read_at_;
 };
 
 }  // namespace lambda_emu::process
