@@ -1,5 +1,6 @@
 #include "http/session.hpp"
 
+#include <limits>
 #include <optional>
 
 #include "api/render.hpp"
@@ -48,6 +49,9 @@ net::awaitable<void> serve_session(tcp::socket socket, std::span<const Route> ro
   for (;;) {
     parser.emplace();
     parser->header_limit(64 * 1024);
+    // Beast checks Content-Length against the body limit while parsing the header, and its
+    // default is 1 MiB: lift it until the route has decided.
+    parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     co_await http::async_read_header(socket, buffer, *parser,
                                      net::redirect_error(net::use_awaitable, ec));
     if (ec) {
