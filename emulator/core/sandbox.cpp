@@ -29,6 +29,10 @@ std::string exit_message(const ExitStatus& s) {
   return "Runtime exited with error: signal: " + name;
 }
 
+// After /init/error or a refused response mode the runtime still reads our answer (202, or 400)
+// and may call again (403, C22) or exit by itself; SIGKILL follows only after this grace.
+constexpr Duration runtime_exit_grace = std::chrono::milliseconds(200);
+
 std::string seconds_2dp(std::chrono::milliseconds d) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(d.count()) / 1000.0);
@@ -165,7 +169,7 @@ void Sandbox::finish_invoke() {
 
 // The invoke ends badly: its caller gets `outcome` (unless it already has one) and the
 // environment is reset, as Lambda does after a crash or timeout.
-void Sandbox::fail_invoke(Outcome outcome) {
+void Sandbox::fail_invoke(Outcome outcome, Duration grace) {
   Running& c = *current_;
   if (c.completed) {
     c.status = outcome.status;
@@ -174,7 +178,7 @@ void Sandbox::fail_invoke(Outcome outcome) {
     complete(std::move(outcome));
   }
   finish_invoke();
-  reset();
+  reset(grace);
 }
 
 // --- init ------------------------------------------------------------------------------------
@@ -217,7 +221,7 @@ void Sandbox::init_succeeded() {
   dispatch();
 }
 
-void Sandbox::init_failed(Status status, std::string error_type, Outcome outcome) {
+void Sandbox::init_failed(Status status, std::string error_type, Outcome outcome, Duration grace) {
   const Init init = *init_;
   cancel(init_->timer);
   init_.reset();
@@ -228,9 +232,9 @@ void Sandbox::init_failed(Status status, std::string error_type, Outcome outcome
                         error_type, d});
   if (current_) {
     outcome.init_failure = true;
-    fail_invoke(std::move(outcome));  // the invoke that ran this init fails with it
+    fail_invoke(std::move(outcome), grace);  // the invoke that ran this init fails with it
   } else {
-    reset();  // a queued invoke re-runs init inside itself once the reset is done
+    reset(grace);  // a queued invoke re-runs init inside itself once the reset is done
   }
 }
 
@@ -294,7 +298,8 @@ void Sandbox::on(RuntimeResponse&& e) {
     // caller sees the same error type (C14).
     refuse(errc::invalid_response_mode, "Invalid function response mode");
     fail_invoke(Outcome::platform_error(Status::error, "Runtime.InvalidResponseModeHeader",
-                                        request_error("Invalid response mode header")));
+                                        request_error("Invalid response mode header")),
+                runtime_exit_grace);
     return;
   }
   set_runtime(RuntimeState::response_sent);
@@ -331,7 +336,7 @@ void Sandbox::on(RuntimeInitError&& e) {
   std::string type = sanitize_error_type(e.error_type);
   // The caller of the invoke this init belongs to gets the posted body (C20).
   Outcome outcome = Outcome::function_error(std::move(e.body), std::move(e.content_type), type);
-  init_failed(Status::error, std::move(type), std::move(outcome));
+  init_failed(Status::error, std::move(type), std::move(outcome), runtime_exit_grace);
 }
 
 // --- processes and time ----------------------------------------------------------------------
@@ -353,6 +358,7 @@ void Sandbox::on(RuntimeExited&& e) {
   }
   runtime_alive_ = false;
   if (phase_ == SandboxPhase::resetting) {
+    cancel(kill_timer_);
     after_reset();
     return;
   }
@@ -369,6 +375,11 @@ void Sandbox::on(RuntimeExited&& e) {
 }
 
 void Sandbox::on(TimerFired&& e) {
+  if (kill_timer_ != 0 && kill_timer_ == e.id) {
+    kill_timer_ = 0;
+    out_.actions.push_back(KillRuntime{generation_});
+    return;
+  }
   if (init_ && init_->timer == e.id) {
     init_->timer = 0;
     // Init limit passed (C44); the invoke waiting for it re-runs init inside itself.
@@ -423,7 +434,8 @@ void Sandbox::on(StopRequested&&) {
 
 // --- reset -----------------------------------------------------------------------------------
 
-void Sandbox::reset() {
+void Sandbox::reset(Duration grace) {
+  cancel(kill_timer_);
   if (init_) {
     cancel(init_->timer);
     init_.reset();
@@ -433,7 +445,11 @@ void Sandbox::reset() {
   }
   if (runtime_alive_) {
     set_phase(SandboxPhase::resetting);
-    out_.actions.push_back(KillRuntime{generation_});
+    if (grace > Duration::zero()) {
+      kill_timer_ = arm(clock_.now() + grace);
+    } else {
+      out_.actions.push_back(KillRuntime{generation_});
+    }
   } else {
     after_reset();
   }
@@ -478,7 +494,7 @@ void Sandbox::set_runtime(RuntimeState s) {
 
 TimerId Sandbox::arm(Instant at) {
   const TimerId id = ++next_timer_;
-  out_.actions.push_back(ArmTimer{id, at});
+  out_.actions.emplace_back(std::in_place_type<ArmTimer>, id, at);
   return id;
 }
 

@@ -93,13 +93,14 @@ class Sandbox {
 
   void start_init(InitPhase phase);
   void init_succeeded();
-  void init_failed(Status status, std::string error_type, Outcome outcome);
+  void init_failed(Status status, std::string error_type, Outcome outcome,
+                   Duration grace = Duration::zero());
   void dispatch();
   void deliver();
   void complete(Outcome outcome);
   void finish_invoke();
-  void fail_invoke(Outcome outcome);
-  void reset();
+  void fail_invoke(Outcome outcome, Duration grace = Duration::zero());
+  void reset(Duration grace = Duration::zero());
   void after_reset();
   void drain_for_stop();
 
@@ -126,6 +127,7 @@ class Sandbox {
   std::deque<Invoke> queue_;
   std::optional<Running> current_;
   std::string last_delivered_id_;
+  TimerId kill_timer_ = 0;  // a reset that lets the runtime hear its answer before SIGKILL
   TimerId next_timer_ = 0;
 
   Result out_;  // the result of the event being handled

@@ -234,7 +234,11 @@ TEST_CASE("runtime: an invalid response mode fails the invoke", "[core][runtime]
   auto r = h.send(std::move(bad));
   REQUIRE(r.refusal->code == errc::invalid_response_mode);
   REQUIRE(h.outcomes().back().outcome.error_type == "Runtime.InvalidResponseModeHeader");
-  REQUIRE(SandboxHarness::has<KillRuntime>(r));
+  // The runtime gets to read its 400 before the reset kills it.
+  REQUIRE_FALSE(SandboxHarness::has<KillRuntime>(r));
+  REQUIRE(h.next().refusal);
+  h.advance(200ms);
+  REQUIRE(h.all<KillRuntime>().size() == 1);
 }
 
 TEST_CASE("runtime: /error passes the body through and reports a sanitized type",
@@ -265,7 +269,7 @@ TEST_CASE("init: /init/error fails Init and the caller gets the posted body",
   auto r = h.send(RuntimeInitError{"Runtime.ImportModuleError", "{\"errorMessage\":\"boom\"}",
                                    "application/json"});
   REQUIRE_FALSE(r.refusal);
-  REQUIRE(SandboxHarness::has<KillRuntime>(r));
+  REQUIRE_FALSE(SandboxHarness::has<KillRuntime>(r));  // it may read its 202 and exit itself
   auto report = h.records<InitReportRecord>().at(0);
   REQUIRE(report.status == Status::error);
   REQUIRE(report.error_type == "Runtime.ImportModuleError");
@@ -451,4 +455,30 @@ TEST_CASE("lifecycle: a runtime that dies while idle is replaced on the next inv
   REQUIRE(h.outcomes().size() == 1);
   auto r = h.invoke("a");
   REQUIRE(SandboxHarness::has<SpawnRuntime>(r));
+}
+
+TEST_CASE("init: a runtime that stays after /init/error is killed after a grace period",
+          "[core][lifecycle][C22]") {
+  SandboxHarness h;
+  h.send(InitRequested{});
+  h.send(RuntimeInitError{"Runtime.Bad", "{}", ""});
+  REQUIRE(h.next().refusal->message == transition_message("InitError", "Ready"));
+  h.advance(199ms);
+  REQUIRE(h.all<KillRuntime>().empty());
+  h.advance(1ms);
+  REQUIRE(h.all<KillRuntime>().size() == 1);
+  h.exit(9, true);
+  REQUIRE(h.box.phase() == SandboxPhase::idle);
+}
+
+TEST_CASE("lifecycle: stopping during a reset's grace period kills at once", "[core][lifecycle]") {
+  SandboxHarness h;
+  h.send(InitRequested{});
+  h.send(RuntimeInitError{"Runtime.Bad", "{}", ""});
+  auto r = h.send(StopRequested{});
+  REQUIRE(SandboxHarness::has<KillRuntime>(r));
+  h.exit(9, true);
+  REQUIRE(h.box.phase() == SandboxPhase::stopped);
+  h.advance(1s);
+  REQUIRE(h.all<KillRuntime>().size() == 1);  // the grace timer was cancelled
 }

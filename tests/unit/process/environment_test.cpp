@@ -1,6 +1,7 @@
 #include "process/environment.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <catch2/catch.hpp>
 

@@ -1,0 +1,120 @@
+#pragma once
+// Shared helpers of the integration tests: how to start the emulator with each test runtime,
+// invoke it, and read its CloudWatch-style stdout.
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "emulator_process.hpp"
+#include "http_client.hpp"
+
+namespace lambda_emu::testing {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+inline constexpr std::string_view kInvokePath = "/2015-03-31/functions/function/invocations";
+inline constexpr std::string_view kRuntimePrefix = "/2018-06-01/runtime";
+// Generous deadlines: they only bound waits for things that must happen, never measure speed.
+inline constexpr std::chrono::milliseconds kWait = 10s;
+
+// The emulator running tests/runtimes/cpp's test-runtime with `handler` as _HANDLER.
+inline EmulatorSpec test_runtime(std::string handler, std::vector<std::string> args = {},
+                                 std::vector<std::string> env = {}) {
+  args.insert(args.begin(), {"--handler", std::move(handler)});
+  return {std::move(args), {bin_path("test-runtime")}, std::move(env)};
+}
+
+// The emulator with a bootstrap that starts and then never calls the Runtime API: the test
+// itself plays the runtime on runtime_api_port().
+inline EmulatorSpec silent_runtime(std::vector<std::string> args = {}) {
+  return {std::move(args), {"/bin/sleep", "600"}, {}};
+}
+
+inline HttpResult invoke(const EmulatorProcess& emu, std::string body, const Headers& headers = {},
+                         std::chrono::milliseconds timeout = kDefaultHttpTimeout) {
+  return request(emu.invoke_port(), "POST", kInvokePath, std::move(body), headers, timeout);
+}
+
+// A Runtime API call, path relative to /2018-06-01/runtime.
+inline HttpResult runtime_call(const EmulatorProcess& emu, std::string_view method,
+                               std::string_view path, std::string body = {},
+                               const Headers& headers = {},
+                               std::chrono::milliseconds timeout = kDefaultHttpTimeout) {
+  return request(emu.runtime_api_port(), method, std::string(kRuntimePrefix) + std::string(path),
+                 std::move(body), headers, timeout);
+}
+
+// Parses a JSON body; a json `discarded` value if it is not JSON.
+inline json parse_json(const std::string& body) {
+  return json::parse(body, nullptr, false);
+}
+
+// Lines of `text` that start with `prefix`.
+inline std::vector<std::string> lines_starting_with(const std::string& text,
+                                                    std::string_view prefix) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    std::string_view line(text.data() + start, end - start);
+    if (line.starts_with(prefix)) {
+      out.emplace_back(line);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+// The line that starts with `prefix` and contains `needle`; empty if none.
+inline std::string line_with(const std::string& text, std::string_view prefix,
+                             std::string_view needle) {
+  for (std::string& line : lines_starting_with(text, prefix)) {
+    if (line.find(needle) != std::string::npos) {
+      return line;
+    }
+  }
+  return {};
+}
+
+// Position of `needle` in `text`, std::string::npos if absent (for ordering checks).
+inline std::size_t position_of(const std::string& text, std::string_view needle) {
+  return text.find(needle);
+}
+
+inline std::string base64_encode(std::string_view in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) |
+                       static_cast<unsigned char>(in[i + 2]);
+    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63],
+            kAlphabet[v & 63]};
+  }
+  if (i + 1 == in.size()) {
+    const unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == in.size()) {
+    const unsigned v =
+        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], '='};
+  }
+  return out;
+}
+
+inline std::int64_t epoch_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace lambda_emu::testing

@@ -1,0 +1,118 @@
+// AWS's Node.js runtime interface client (aws-lambda-ric, examples/hello-node/bootstrap) running
+// the handlers in tests/integration/node/handlers.mjs.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "integration.hpp"
+
+namespace lambda_emu::testing {
+namespace {
+
+bool ric_installed() {
+  return std::filesystem::is_directory(
+      source_path("examples/hello-node/node_modules/aws-lambda-ric"));
+}
+
+#define SKIP_WITHOUT_RIC()                                                                    \
+  if (!ric_installed()) {                                                                     \
+    WARN(                                                                                     \
+        "aws-lambda-ric is not installed (examples/hello-node/node_modules/aws-lambda-ric); " \
+        "run scripts/setup.sh. Skipping.");                                                   \
+    SUCCEED("skipped: aws-lambda-ric absent");                                                \
+    return;                                                                                   \
+  }
+
+EmulatorSpec node_runtime(std::string handler, std::vector<std::string> args = {}) {
+  args.insert(args.end(), {"--task-root", source_path("tests/integration/node"), "--handler",
+                           "handlers." + std::move(handler)});
+  return {std::move(args),
+          {source_path("examples/hello-node/bootstrap")},
+          {"LAMBDA_EMU_NODE=" + source_path(".deps/node/bin/node")}};
+}
+
+TEST_CASE("node ric: a cold start and warm invokes return the event",
+          "[integration][node][C7][C70]") {
+  SKIP_WITHOUT_RIC();
+  EmulatorProcess emu(node_runtime("echo"));
+  for (int i = 0; i < 3; ++i) {
+    const std::string event = R"({"n":)" + std::to_string(i) + R"(,"list":[1,2,3]})";
+    const HttpResult r = invoke(emu, event);
+    INFO(r.error);
+    REQUIRE(r.status == 200);
+    CHECK(parse_json(r.body) == parse_json(event));
+    CHECK_FALSE(r.has_header("X-Amz-Function-Error"));
+  }
+  REQUIRE(emu.wait_for_stdout("REPORT RequestId: ", kWait, 3));
+  const std::string out = emu.stdout_text();
+  CHECK(lines_starting_with(out, "INIT_START ").size() == 1);
+  const auto reports = lines_starting_with(out, "REPORT RequestId: ");
+  CHECK(reports[0].find("\tInit Duration: ") != std::string::npos);
+  CHECK(reports[1].find("\tInit Duration: ") == std::string::npos);
+}
+
+TEST_CASE("node ric: the handler gets its context from the environment",
+          "[integration][node][C72]") {
+  SKIP_WITHOUT_RIC();
+  EmulatorProcess emu(node_runtime("env", {"--function-name", "nodefn", "--memory", "256",
+                                           "--timeout", "20", "--env", "CUSTOM_VAR=from-node"}));
+  const HttpResult r = invoke(emu, "{}");
+  REQUIRE(r.status == 200);
+  const json seen = parse_json(r.body);
+  INFO(r.body);
+  CHECK(seen["functionName"] == "nodefn");
+  CHECK(seen["functionVersion"] == "$LATEST");
+  CHECK(seen["memoryLimitInMB"] == "256");
+  CHECK(seen["invokedFunctionArn"] == "arn:aws:lambda:us-east-1:012345678912:function:nodefn");
+  CHECK(seen["handler"] == "handlers.env");
+  CHECK(seen["taskRoot"] == source_path("tests/integration/node"));
+  CHECK(seen["cwd"] == source_path("tests/integration/node"));
+  CHECK(seen["custom"] == "from-node");
+  CHECK(seen["remainingMs"].get<double>() > 0);
+  CHECK(seen["remainingMs"].get<double>() <= 20000);
+  REQUIRE(emu.wait_for_stdout("START RequestId: ", kWait));
+  CHECK(emu.stdout_text().find("START RequestId: " + seen["awsRequestId"].get<std::string>()) !=
+        std::string::npos);
+}
+
+TEST_CASE("node ric: a thrown error is a function error with errorType Error",
+          "[integration][node][C15]") {
+  SKIP_WITHOUT_RIC();
+  EmulatorProcess emu(node_runtime("boom"));
+  const HttpResult r = invoke(emu, "{}");
+  REQUIRE(r.status == 200);
+  CHECK(r.header("X-Amz-Function-Error") == "Unhandled");
+  const json body = parse_json(r.body);
+  INFO(r.body);
+  CHECK(body["errorType"] == "Error");
+  CHECK(body["errorMessage"] == "boom from handlers.mjs");
+  REQUIRE(emu.wait_for_stdout("REPORT RequestId: ", kWait));
+  // Still warm: the runtime handles the next invoke without a new Init.
+  const HttpResult again = invoke(emu, "{}");
+  CHECK(again.status == 200);
+  CHECK(again.header("X-Amz-Function-Error") == "Unhandled");
+  CHECK(lines_starting_with(emu.stdout_text(), "INIT_START ").size() == 1);
+}
+
+TEST_CASE("node ric: a handler slower than the timeout times out, the next invoke works",
+          "[integration][node][C53]") {
+  SKIP_WITHOUT_RIC();
+  EmulatorProcess emu(node_runtime("slow", {"--timeout", "1"}));
+  const HttpResult slow = invoke(emu, R"({"ms":3000})");
+  REQUIRE(slow.status == 200);
+  CHECK(slow.header("X-Amz-Function-Error") == "Unhandled");
+  CHECK(slow.body == "Task timed out after 1.00 seconds");
+  REQUIRE(emu.wait_for_stdout("REPORT RequestId: ", kWait));
+  CHECK(lines_starting_with(emu.stdout_text(), "REPORT RequestId: ")
+            .at(0)
+            .ends_with("\tStatus: timeout"));
+
+  const HttpResult quick = invoke(emu, R"({"ms":5})");
+  REQUIRE(quick.status == 200);
+  CHECK_FALSE(quick.has_header("X-Amz-Function-Error"));
+  CHECK(parse_json(quick.body) == json{{"slept", 5}});
+  CHECK(emu.wait_for_stdout("INIT_START ", kWait, 2));
+}
+
+}  // namespace
+}  // namespace lambda_emu::testing
