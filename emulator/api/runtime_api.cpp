@@ -88,6 +88,11 @@ Response too_large(const Call& call) {
                            std::to_string(core::max_buffered_response_bytes) + " bytes).");
 }
 
+// 202 {"status":"OK"}, or the core's refusal.
+Response answer(const Call& call, const core::Result& r) {
+  return r.refusal ? render::refusal(call.request, *r.refusal) : render::accepted(call.request);
+}
+
 }  // namespace
 
 std::uint64_t no_body(const Request&) {
@@ -125,7 +130,7 @@ Reply handle_invocation_response(Call& call, driver::Emulator& emu) {
   }
   const core::Result r = emu.handle(std::move(e));
   call.reply_last = true;
-  return r.refusal ? render::refusal(call.request, *r.refusal) : render::accepted(call.request);
+  return answer(call, r);
 }
 
 Reply handle_invocation_error(Call& call, driver::Emulator& emu) {
@@ -136,7 +141,7 @@ Reply handle_invocation_error(Call& call, driver::Emulator& emu) {
   const core::Result r = emu.handle(core::RuntimeError{
       call.param, std::move(parts.type), std::move(parts.body), std::move(parts.content_type)});
   call.reply_last = true;
-  return r.refusal ? render::refusal(call.request, *r.refusal) : render::accepted(call.request);
+  return answer(call, r);
 }
 
 Reply handle_init_error(Call& call, driver::Emulator& emu) {
@@ -146,7 +151,7 @@ Reply handle_init_error(Call& call, driver::Emulator& emu) {
   ErrorParts parts = error_parts(call);
   const core::Result r = emu.handle(core::RuntimeInitError{
       std::move(parts.type), std::move(parts.body), std::move(parts.content_type)});
-  return r.refusal ? render::refusal(call.request, *r.refusal) : render::accepted(call.request);
+  return answer(call, r);
 }
 
 Reply handle_ping(Call& call, driver::Emulator&) {
