@@ -12,6 +12,16 @@ Reply handle_invocation_error(Call& call, driver::Emulator& emu);
 Reply handle_init_error(Call& call, driver::Emulator& emu);
 Reply handle_ping(Call& call, driver::Emulator& emu);
 
+// Extensions API (extensions_api.cpp)
+Reply handle_extension_register(Call& call, driver::Emulator& emu);
+Reply handle_extension_next(Call& call, driver::Emulator& emu);
+Reply handle_extension_init_error(Call& call, driver::Emulator& emu);
+Reply handle_extension_exit_error(Call& call, driver::Emulator& emu);
+
+// Telemetry and Logs API subscriptions (telemetry_api.cpp)
+Reply handle_telemetry_subscribe(Call& call, driver::Emulator& emu);
+Reply handle_logs_subscribe(Call& call, driver::Emulator& emu);
+
 // Invoke front doors (invoke_api.cpp)
 Reply handle_rie_invoke(Call& call, driver::Emulator& emu);
 
@@ -19,5 +29,7 @@ std::uint64_t no_body(const Request&);
 std::uint64_t response_body_limit(const Request& req);
 std::uint64_t error_body_limit(const Request&);
 std::uint64_t invoke_body_limit(const Request&);
+std::uint64_t extension_body_limit(const Request&);
+std::uint64_t subscription_body_limit(const Request&);
 
 }  // namespace lambda_emu::api

@@ -31,6 +31,21 @@ Response refusal(const Request& req, const core::Refusal& r) {
       return error(req, http::status::payload_too_large, "RequestEntityTooLarge", r.message);
     case core::errc::invalid_response_mode:
       return error(req, http::status::bad_request, "InvalidFunctionResponseMode", r.message);
+    case core::errc::extension_invalid_event_type:
+      return error(req, http::status::forbidden, "Extension.InvalidEventType", r.message);
+    case core::errc::extension_invalid_state:
+      return error(req, http::status::forbidden, "Extension.InvalidExtensionState", r.message);
+    case core::errc::extension_too_many:
+      return error(req, http::status::forbidden, "Extension.TooManyExtensions", r.message);
+    case core::errc::extension_registration_closed:
+      return error(req, http::status::forbidden, "Extension.RegistrationClosed", r.message);
+    case core::errc::extension_unknown_identifier:
+      return error(req, http::status::forbidden, "Extension.UnknownExtensionIdentifier",
+                   r.message);
+    case core::errc::telemetry_subscription_closed:
+      return error(req, http::status::forbidden, "Telemetry.SubscriptionClosed", r.message);
+    case core::errc::telemetry_logs_api_conflict:
+      return error(req, http::status::forbidden, "Telemetry.InvalidSubscription", r.message);
   }
   return error(req, http::status::internal_server_error, "InternalServerError",
                "Internal Server Error");
@@ -49,6 +64,12 @@ Response not_found(const Request& req) {
   Response res = response(req, http::status::not_found);
   res.set(http::field::content_type, "text/plain; charset=utf-8");
   res.body().assign("404 page not found\n");
+  res.prepare_payload();
+  return res;
+}
+
+Response empty_not_found(const Request& req) {
+  Response res = response(req, http::status::not_found);
   res.prepare_payload();
   return res;
 }

@@ -21,6 +21,8 @@ namespace lambda_emu::render {
 // 202 {"status":"OK"}: some clients need exactly this for /response.
 [[nodiscard]] Response accepted(const Request& req);
 [[nodiscard]] Response not_found(const Request& req);
+// 404 with no body: the Extensions API when extensions are off (C49).
+[[nodiscard]] Response empty_not_found(const Request& req);
 [[nodiscard]] Response method_not_allowed(const Request& req);
 [[nodiscard]] Response bad_request(unsigned version);
 

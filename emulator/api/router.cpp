@@ -26,7 +26,7 @@ bool match_path(std::string_view pattern, std::string_view path, std::string& pa
   return pattern.empty() && path.empty();
 }
 
-// The Runtime API (section 2). Extensions, Telemetry and Logs APIs join this table later.
+// One listener serves the Runtime, Extensions, Telemetry and Logs APIs (section 1).
 constexpr Route runtime_table[] = {
     {http::verb::get, "/2018-06-01/runtime/invocation/next", api::handle_invocation_next,
      api::no_body},
@@ -37,6 +37,18 @@ constexpr Route runtime_table[] = {
     {http::verb::post, "/2018-06-01/runtime/init/error", api::handle_init_error,
      api::error_body_limit},
     {http::verb::get, "/2018-06-01/ping", api::handle_ping, api::no_body},
+    {http::verb::post, "/2020-01-01/extension/register", api::handle_extension_register,
+     api::extension_body_limit},
+    {http::verb::get, "/2020-01-01/extension/event/next", api::handle_extension_next,
+     api::no_body},
+    {http::verb::post, "/2020-01-01/extension/init/error", api::handle_extension_init_error,
+     api::extension_body_limit},
+    {http::verb::post, "/2020-01-01/extension/exit/error", api::handle_extension_exit_error,
+     api::extension_body_limit},
+    {http::verb::put, "/2022-07-01/telemetry", api::handle_telemetry_subscribe,
+     api::subscription_body_limit},
+    {http::verb::put, "/2020-08-15/logs", api::handle_logs_subscribe,
+     api::subscription_body_limit},
 };
 
 // Invoke front doors (section 8): RIE's path, where the function name is literally "function".

@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 
 #include "process/environment.hpp"
+#include "process/extension_files.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -73,6 +74,13 @@ po::options_description serve_options() {
     ("region", po::value<std::string>()->default_value("us-east-1"), "AWS region")
     ("env,e", po::value<std::vector<std::string>>()->composing(),
      "K=V: a function environment variable (repeatable)")
+    ("opt-dir", po::value<std::vector<std::string>>()->composing(),
+     "a layer, as /opt: its extensions/ holds external extensions (repeatable; later layers "
+     "win; default: /opt when /opt/extensions exists)")
+    ("disable-extensions", "launch no extensions; the Extensions and Telemetry APIs answer 404")
+    ("idle-shutdown", po::value<double>()->default_value(0),
+     "seconds without invokes after which the environment spins down (SHUTDOWN spindown; "
+     "the next invoke is a cold start); 0: never")
     ("init", po::value<std::string>()->default_value("lazy"),
      "lazy: Init on the first invoke, as Lambda does; eager: Init at startup")
     ("trace", po::value<std::string>(), "write the lifecycle trace (JSON lines) to FILE")
@@ -142,6 +150,28 @@ ParsedCommand parse_serve(const std::vector<std::string>& args) {
     throw po::error("--init is lazy or eager, not '" + init + "'");
   }
   fn.init_mode = init == "eager" ? core::InitMode::eager : core::InitMode::lazy;
+
+  if (vm.count("opt-dir")) {
+    c.opt_dirs = vm["opt-dir"].as<std::vector<std::string>>();
+    for (const std::string& d : c.opt_dirs) {
+      std::error_code dir_ec;
+      if (!fs::is_directory(d, dir_ec)) {
+        throw po::error("--opt-dir " + d + " is not a directory");
+      }
+    }
+  } else if (std::error_code opt_ec; fs::is_directory("/opt/extensions", opt_ec)) {
+    c.opt_dirs = {"/opt"};
+  }
+  fn.extensions_enabled = vm.count("disable-extensions") == 0;
+  if (fn.extensions_enabled) {
+    c.extensions = process::find_extension_files(c.opt_dirs);
+    for (const process::ExtensionFile& f : c.extensions) {
+      fn.extensions.push_back(f.name);
+    }
+  }
+  if (const double idle = vm["idle-shutdown"].as<double>(); idle != 0) {
+    fn.idle_shutdown = seconds_flag(idle, 0.001, 86400, "idle-shutdown");
+  }
 
   if (vm.count("bootstrap")) {
     c.bootstrap = vm["bootstrap"].as<std::vector<std::string>>();

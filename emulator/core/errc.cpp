@@ -16,6 +16,20 @@ class LifecycleCategory final : public std::error_category {
         return "Exceeded maximum allowed payload size";
       case errc::invalid_response_mode:
         return "Invalid function response mode";
+      case errc::extension_invalid_event_type:
+        return "Invalid event type";
+      case errc::extension_invalid_state:
+        return "Invalid extension state";
+      case errc::extension_too_many:
+        return "Extension limit reached";
+      case errc::extension_registration_closed:
+        return "Extension registration closed already";
+      case errc::extension_unknown_identifier:
+        return "Unknown extension identifier";
+      case errc::telemetry_subscription_closed:
+        return "Telemetry API subscription is closed";
+      case errc::telemetry_logs_api_conflict:
+        return "Logs API and Telemetry API subscriptions cannot be combined";
     }
     return "unknown lifecycle error";
   }

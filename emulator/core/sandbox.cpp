@@ -1,5 +1,6 @@
 #include "lambda_emu/core/sandbox.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstring>
@@ -14,24 +15,33 @@ std::int64_t ceil_ms(Duration d) {
   return (d.count() + 999'999) / 1'000'000;
 }
 
-// Go's exec.ExitError text, which rapid puts in Runtime.ExitError messages (C50).
-std::string exit_message(const ExitStatus& s) {
-  if (!s.signaled && s.code == 0) {
-    return "Runtime exited without providing a reason";
-  }
+// Go's exec.ExitError text ("exit status 1", "signal: killed"), which rapid puts in messages.
+std::string exit_reason(const ExitStatus& s) {
   if (!s.signaled) {
-    return "Runtime exited with error: exit status " + std::to_string(s.code);
+    return "exit status " + std::to_string(s.code);
   }
   std::string name = ::strsignal(s.code);  // "Killed" -> "signal: killed", as Go prints it
   for (char& c : name) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
-  return "Runtime exited with error: signal: " + name;
+  return "signal: " + name;
 }
 
-// After /init/error or a refused response mode the runtime still reads our answer (202, or 400)
-// and may call again (403, C22) or exit by itself; SIGKILL follows only after this grace.
-constexpr Duration runtime_exit_grace = std::chrono::milliseconds(200);
+// Runtime.ExitError messages (C50).
+std::string exit_message(const ExitStatus& s) {
+  if (!s.signaled && s.code == 0) {
+    return "Runtime exited without providing a reason";
+  }
+  return "Runtime exited with error: " + exit_reason(s);
+}
+
+// After /init/error, /exit/error or a refused response mode the process still reads our answer
+// (202, or 400) and may call again (403, C22) or exit by itself; the shutdown waits this long.
+constexpr Duration answer_grace = std::chrono::milliseconds(200);
+
+// Section 6.3: the shutdown budget depends on who is registered.
+constexpr Duration internal_only_budget = std::chrono::milliseconds(500);
+constexpr Duration external_budget = std::chrono::milliseconds(2000);
 
 std::string seconds_2dp(std::chrono::milliseconds d) {
   char buf[32];
@@ -52,6 +62,15 @@ Result Sandbox::handle(Event&& event) {
 
 std::size_t Sandbox::open_invokes() const {
   return queue_.size() + (current_ && !current_->completed ? 1 : 0);
+}
+
+std::optional<std::string> Sandbox::extension_name(const std::string& identifier) const {
+  for (const Extension& x : extensions_) {
+    if (!x.identifier.empty() && x.identifier == identifier) {
+      return x.name;
+    }
+  }
+  return std::nullopt;
 }
 
 // --- invokes ---------------------------------------------------------------------------------
@@ -90,6 +109,7 @@ void Sandbox::dispatch() {
   if (current_ || queue_.empty() || stopping_) {
     return;
   }
+  cancel(idle_timer_);
   const Instant now = clock_.now();
   Running r;
   r.invoke = std::make_shared<const Invoke>(std::move(queue_.front()));
@@ -104,16 +124,24 @@ void Sandbox::dispatch() {
                    current_->invoke->trace_id});
   if (runtime_ == RuntimeState::ready) {
     deliver();
-  } else if (!runtime_alive_) {
+  } else if (!runtime_alive_ && !init_) {
     start_init(InitPhase::invoke);
   }
 }
 
+// The event goes to the runtime and, at the same time, INVOKE to every subscribed extension
+// (section 6.2, C41).
 void Sandbox::deliver() {
   current_->delivered = clock_.now();
   last_delivered_id_ = current_->invoke->request_id;
   set_runtime(RuntimeState::running);
   out_.actions.push_back(DeliverInvoke{current_->invoke, current_->deadline_wall});
+  for (Extension& x : extensions_) {
+    if (x.invoke) {
+      send_event(x, ExtensionEvent{ExtensionEvent::Kind::invoke, current_->deadline_wall,
+                                   current_->invoke, ShutdownReason::spindown});
+    }
+  }
 }
 
 void Sandbox::complete(Outcome outcome) {
@@ -124,22 +152,21 @@ void Sandbox::complete(Outcome outcome) {
   out_.actions.push_back(CompleteInvoke{c.invoke->request_id, std::move(outcome)});
 }
 
-// The invoke phase is over: emit its runtimeDone and report. The caller decides what follows.
-void Sandbox::finish_invoke() {
+// The runtime is done with the invoke: its next /next, a crash or a timeout (C66).
+void Sandbox::emit_runtime_done() {
   Running& c = *current_;
-  cancel(c.timer);
+  if (c.runtime_done) {
+    return;
+  }
   const Instant now = clock_.now();
   const WallTime wall_now = clock_.wall_now();
   auto wall = [&](Instant t) { return wall_now - (now - t); };
-  // A timed-out invoke reports exactly its timeout (C53).
-  const Duration duration =
-      c.status == Status::timeout ? Duration(config_.timeout) : Duration(now - c.started);
-
+  c.runtime_done = now;
   RuntimeDoneRecord done{.time = wall_now,
                          .request_id = c.invoke->request_id,
                          .status = c.status,
                          .error_type = c.error_type,
-                         .duration = c.delivered ? Duration(now - *c.delivered) : duration,
+                         .duration = now - c.delivered.value_or(c.started),
                          .produced_bytes = c.produced_bytes,
                          .response_latency = {},
                          .response_duration = {},
@@ -152,7 +179,34 @@ void Sandbox::finish_invoke() {
     }
   }
   emit(std::move(done));
+}
 
+// The invoke phase ends when the runtime and every INVOKE-subscribed extension asked for their
+// next event (section 6.2, C42).
+void Sandbox::try_finish_invoke() {
+  if (!current_ || !current_->runtime_done || !extensions_ready(true)) {
+    return;
+  }
+  finish_invoke();
+  set_phase(SandboxPhase::ready);
+  dispatch();
+  arm_idle_timer();
+}
+
+// Emits the invoke's report; the caller decides what follows.
+void Sandbox::finish_invoke() {
+  Running& c = *current_;
+  cancel(c.timer);
+  emit_runtime_done();
+  const Instant now = clock_.now();
+  const WallTime wall_now = clock_.wall_now();
+  // A timed-out invoke reports exactly its timeout (C53).
+  const Duration duration =
+      c.status == Status::timeout ? Duration(config_.timeout) : Duration(now - c.started);
+  std::optional<Span> extension_overhead;
+  if (now > *c.runtime_done) {
+    extension_overhead = Span{wall_now - (now - *c.runtime_done), now - *c.runtime_done};
+  }
   // Init time is billed since August 2025, so a cold start bills init plus duration (6.5).
   const std::optional<Duration> init = std::exchange(pending_init_duration_, std::nullopt);
   emit(ReportRecord{.time = wall_now,
@@ -163,7 +217,8 @@ void Sandbox::finish_invoke() {
                     .billed_duration_ms = ceil_ms(duration + init.value_or(Duration::zero())),
                     .memory_size_mb = config_.memory_mb,
                     .max_memory_used_mb = meter_.max_memory_used_mb(),
-                    .init_duration = init});
+                    .init_duration = init,
+                    .extension_overhead = extension_overhead});
   current_.reset();
 }
 
@@ -171,6 +226,8 @@ void Sandbox::finish_invoke() {
 // environment is reset, as Lambda does after a crash or timeout.
 void Sandbox::fail_invoke(Outcome outcome, Duration grace) {
   Running& c = *current_;
+  const ShutdownReason reason =
+      outcome.status == Status::timeout ? ShutdownReason::timeout : ShutdownReason::failure;
   if (c.completed) {
     c.status = outcome.status;
     c.error_type = outcome.error_type;
@@ -178,15 +235,16 @@ void Sandbox::fail_invoke(Outcome outcome, Duration grace) {
     complete(std::move(outcome));
   }
   finish_invoke();
-  reset(grace);
+  reset(reason, grace);
 }
 
 // --- init ------------------------------------------------------------------------------------
 
+// Section 6.1: external extensions start first; the runtime once they have all registered.
 void Sandbox::start_init(InitPhase phase) {
   initialized_before_ = true;
   ++generation_;
-  init_ = Init{phase, clock_.now(), 0};
+  init_ = Init{phase, clock_.now(), 0, false};
   if (phase == InitPhase::init) {
     init_->timer = arm(init_->started + config_.init_timeout);
   }
@@ -196,18 +254,55 @@ void Sandbox::start_init(InitPhase phase) {
   }
   emit(InitStartRecord{clock_.wall_now(), InitializationType::on_demand, phase,
                        config_.runtime_version, config_.name, config_.version});
-  runtime_alive_ = true;
-  set_runtime(RuntimeState::started);
-  out_.actions.push_back(SpawnRuntime{generation_});
+  registration_open_ = true;
+  extensions_.clear();
+  if (config_.extensions.size() > max_extensions) {
+    init_failed(Status::error, "Extension.LaunchError",
+                Outcome::platform_error(
+                    Status::error, "Extension.LaunchError",
+                    request_error("TooManyExtensions: " + std::to_string(config_.extensions.size()) +
+                                  " external extensions, the limit is 10")));
+    return;
+  }
+  for (std::size_t i = 0; i < config_.extensions.size(); ++i) {
+    Extension& x = extensions_.emplace_back();
+    x.name = config_.extensions[i];
+    x.index = i;
+    x.alive = true;
+    out_.actions.push_back(Spawn{ProcessRef::extension(i, generation_)});
+  }
+  if (extensions_.empty()) {
+    spawn_runtime();
+  }
 }
 
-void Sandbox::init_succeeded() {
+void Sandbox::spawn_runtime() {
+  runtime_alive_ = true;
+  set_runtime(RuntimeState::started);
+  out_.actions.push_back(Spawn{ProcessRef::runtime(generation_)});
+}
+
+// Init is over when the runtime asked for its first event and every registered extension for
+// its first (C40); then the extension records and the init report follow (C65).
+void Sandbox::try_finish_init() {
+  if (!init_ || !init_->runtime_done || !extensions_ready(false)) {
+    return;
+  }
   const Init init = *init_;
   cancel(init_->timer);
   init_.reset();
   const Duration d = clock_.now() - init.started;
-  emit(InitRuntimeDoneRecord{
-      clock_.wall_now(), InitializationType::on_demand, init.phase, Status::success, {}});
+  for (const Extension& x : extensions_) {
+    std::vector<std::string> events;
+    if (x.invoke) {
+      events.emplace_back("INVOKE");
+    }
+    if (x.shutdown) {
+      events.emplace_back("SHUTDOWN");
+    }
+    emit(ExtensionRecord{clock_.wall_now(), x.name, std::string(to_string(x.state)),
+                         std::move(events), {}});
+  }
   emit(InitReportRecord{
       clock_.wall_now(), InitializationType::on_demand, init.phase, Status::success, {}, d});
   if (init.phase == InitPhase::init) {
@@ -219,46 +314,55 @@ void Sandbox::init_succeeded() {
   }
   set_phase(SandboxPhase::ready);
   dispatch();
+  arm_idle_timer();
 }
 
 void Sandbox::init_failed(Status status, std::string error_type, Outcome outcome, Duration grace) {
   const Init init = *init_;
   cancel(init_->timer);
   init_.reset();
+  registration_open_ = false;
   const Duration d = clock_.now() - init.started;
-  emit(InitRuntimeDoneRecord{clock_.wall_now(), InitializationType::on_demand, init.phase, status,
-                             error_type});
+  if (!init.runtime_done) {
+    emit(InitRuntimeDoneRecord{clock_.wall_now(), InitializationType::on_demand, init.phase,
+                               status, error_type});
+  }
   emit(InitReportRecord{clock_.wall_now(), InitializationType::on_demand, init.phase, status,
                         error_type, d});
+  const ShutdownReason reason =
+      status == Status::timeout ? ShutdownReason::timeout : ShutdownReason::failure;
   if (current_) {
     outcome.init_failure = true;
     fail_invoke(std::move(outcome), grace);  // the invoke that ran this init fails with it
   } else {
-    reset(grace);  // a queued invoke re-runs init inside itself once the reset is done
+    reset(reason, grace);  // a queued invoke re-runs init inside itself once the reset is done
   }
 }
 
 // --- runtime API -----------------------------------------------------------------------------
 
 void Sandbox::on(RuntimeNext&&) {
-  if (stopping_) {
+  if (stopping_ || shutdown_) {
     return;  // during shutdown a pending /next is never answered (section 2.2)
   }
   switch (runtime_) {
     case RuntimeState::started:
-      // The first /next ends the runtime's init (section 6.1 step 4).
+      // The first /next ends the runtime's init and closes registration (section 6.1 step 4).
       set_runtime(RuntimeState::ready);
+      registration_open_ = false;
       if (init_) {
-        init_succeeded();
+        init_->runtime_done = true;
+        emit(InitRuntimeDoneRecord{
+            clock_.wall_now(), InitializationType::on_demand, init_->phase, Status::success, {}});
+        try_finish_init();
       }
       return;
     case RuntimeState::response_sent:
       set_runtime(RuntimeState::ready);
       if (current_) {
-        finish_invoke();
+        emit_runtime_done();
+        try_finish_invoke();
       }
-      set_phase(SandboxPhase::ready);
-      dispatch();
       return;
     case RuntimeState::running:
       // A /next while an event is out re-sends the same event (C19); it also recovers an event
@@ -299,7 +403,7 @@ void Sandbox::on(RuntimeResponse&& e) {
     refuse(errc::invalid_response_mode, "Invalid function response mode");
     fail_invoke(Outcome::platform_error(Status::error, "Runtime.InvalidResponseModeHeader",
                                         request_error("Invalid response mode header")),
-                runtime_exit_grace);
+                answer_grace);
     return;
   }
   set_runtime(RuntimeState::response_sent);
@@ -336,30 +440,242 @@ void Sandbox::on(RuntimeInitError&& e) {
   std::string type = sanitize_error_type(e.error_type);
   // The caller of the invoke this init belongs to gets the posted body (C20).
   Outcome outcome = Outcome::function_error(std::move(e.body), std::move(e.content_type), type);
-  init_failed(Status::error, std::move(type), std::move(outcome), runtime_exit_grace);
+  init_failed(Status::error, std::move(type), std::move(outcome), answer_grace);
+}
+
+// --- Extensions API --------------------------------------------------------------------------
+
+void Sandbox::on(ExtensionRegister&& e) {
+  // An external extension registers under its file's name; any other name is internal (4.1).
+  auto external =
+      std::find_if(extensions_.begin(), extensions_.end(),
+                   [&](const Extension& x) { return x.index && x.name == e.name && x.alive; });
+  const bool is_external = external != extensions_.end();
+  bool invoke = false;
+  bool shutdown = false;
+  for (const std::string& ev : e.events) {
+    if (ev == "INVOKE") {
+      invoke = true;
+    } else if (ev == "SHUTDOWN" && is_external) {
+      shutdown = true;
+    } else if (ev == "SHUTDOWN") {
+      refuse(errc::extension_invalid_event_type,
+             "SHUTDOWN: ShutdownEventNotSupportedForInternalExtension");  // C33
+      return;
+    } else {
+      refuse(errc::extension_invalid_event_type, ev + ": ErrorInvalidEventType");  // C33
+      return;
+    }
+  }
+  Extension* x = nullptr;
+  if (is_external) {
+    x = &*external;
+    if (x->state != ExtensionState::launched) {
+      refuse_extension_transition(*x, ExtensionState::registered);  // C34
+      return;
+    }
+  } else {
+    if (!registration_open_ || shutdown_) {
+      refuse(errc::extension_registration_closed, "Extension registration closed already");
+      return;
+    }
+    const bool taken = std::any_of(extensions_.begin(), extensions_.end(),
+                                   [&](const Extension& o) { return o.name == e.name; });
+    if (taken) {
+      refuse(errc::extension_invalid_state, "Extension with this name already registered");
+      return;
+    }
+    if (extensions_.size() >= max_extensions) {
+      refuse(errc::extension_too_many, "Extension limit (10) reached");  // C35
+      return;
+    }
+    x = &extensions_.emplace_back();
+    x->name = e.name;
+  }
+  x->identifier = std::move(e.identifier);
+  x->invoke = invoke;
+  x->shutdown = shutdown;
+  set_extension(*x, ExtensionState::registered);
+  // The runtime starts once every launched external has registered (C39).
+  const bool all_registered =
+      std::none_of(extensions_.begin(), extensions_.end(),
+                   [](const Extension& o) { return o.state == ExtensionState::launched; });
+  if (is_external && all_registered && init_ && !runtime_alive_ &&
+      runtime_ == RuntimeState::none) {
+    spawn_runtime();
+  }
+}
+
+void Sandbox::on(ExtensionNext&& e) {
+  Extension* x = find_extension(e.identifier);
+  if (!x) {
+    refuse(errc::extension_unknown_identifier, "Unknown extension " + e.identifier);  // C38
+    return;
+  }
+  switch (x->state) {
+    case ExtensionState::registered:
+    case ExtensionState::running:
+      set_extension(*x, ExtensionState::ready);
+      break;
+    default:
+      refuse_extension_transition(*x, ExtensionState::ready);  // C46: after init/error
+      return;
+  }
+  if (x->pending) {
+    send_event(*x, *std::exchange(x->pending, std::nullopt));
+    return;
+  }
+  if (shutdown_) {
+    return;  // it already had its SHUTDOWN; the deadline ends it (section 11)
+  }
+  if (init_) {
+    try_finish_init();
+  } else if (current_) {
+    try_finish_invoke();
+  }
+}
+
+void Sandbox::on(ExtensionInitError&& e) {
+  Extension* x = find_extension(e.identifier);
+  if (!x) {
+    refuse(errc::extension_unknown_identifier, "Unknown Lambda-Extension-Identifier");
+    return;
+  }
+  if (x->state == ExtensionState::init_error) {
+    return;  // repeating it is a no-op (C46)
+  }
+  if (x->state != ExtensionState::registered || !init_) {
+    refuse_extension_transition(*x, ExtensionState::init_error);
+    return;
+  }
+  set_extension(*x, ExtensionState::init_error);
+  extension_failed("Extension.InitError",
+                   "Extension " + x->name + " failed to initialize: " + e.error_type, answer_grace);
+}
+
+void Sandbox::on(ExtensionExitError&& e) {
+  Extension* x = find_extension(e.identifier);
+  if (!x) {
+    refuse(errc::extension_unknown_identifier, "Unknown Lambda-Extension-Identifier");
+    return;
+  }
+  if (x->state == ExtensionState::exit_error) {
+    return;  // repeating it is a no-op (section 4.2)
+  }
+  if (x->state != ExtensionState::registered && x->state != ExtensionState::ready &&
+      x->state != ExtensionState::running) {
+    refuse_extension_transition(*x, ExtensionState::exit_error);
+    return;
+  }
+  set_extension(*x, ExtensionState::exit_error);
+  extension_failed("Extension.ExitError", "Extension " + x->name + " failed: " + e.error_type,
+                   answer_grace);  // C47
+}
+
+void Sandbox::on(TelemetrySubscribe&& e) {
+  Extension* x = find_extension(e.identifier);
+  if (!x) {
+    refuse(errc::extension_unknown_identifier, "Unknown extension " + e.identifier);
+    return;
+  }
+  if (!init_) {
+    refuse(errc::telemetry_subscription_closed, "Telemetry API subscription is closed");  // C61
+    return;
+  }
+  if (e.logs_api ? x->telemetry : x->logs_api) {
+    refuse(errc::telemetry_logs_api_conflict,
+           "Logs API and Telemetry API subscriptions cannot be combined");  // C69
+    return;
+  }
+  bool& subscribed = e.logs_api ? x->logs_api : x->telemetry;
+  if (std::exchange(subscribed, true)) {
+    return;  // subscribing again is idempotent: the first subscription stays
+  }
+  emit(TelemetrySubscriptionRecord{clock_.wall_now(), x->name, std::move(e.types), e.logs_api});
+}
+
+// An extension's error or crash ends whatever the environment was doing (section 6.2: reset
+// with `failure`).
+void Sandbox::extension_failed(std::string error_type, std::string message, Duration grace) {
+  Outcome outcome =
+      Outcome::platform_error(Status::error, error_type, request_error(std::move(message)));
+  if (init_) {
+    init_failed(Status::error, std::move(error_type), std::move(outcome), grace);
+  } else if (current_) {
+    fail_invoke(std::move(outcome), grace);
+  } else if (!shutdown_ && phase_ != SandboxPhase::resetting) {
+    reset(ShutdownReason::failure, grace);
+  }
 }
 
 // --- processes and time ----------------------------------------------------------------------
 
-void Sandbox::on(RuntimeLaunchFailed&& e) {
-  if (e.generation != generation_ || !runtime_alive_) {
+void Sandbox::on(LaunchFailed&& e) {
+  if (e.process.generation != generation_) {
+    return;
+  }
+  if (e.process.is_runtime()) {
+    if (!runtime_alive_) {
+      return;
+    }
+    runtime_alive_ = false;
+    set_runtime(RuntimeState::none);
+    if (init_) {
+      init_failed(Status::error, "Runtime.InvalidEntrypoint",
+                  Outcome::platform_error(Status::error, "Runtime.InvalidEntrypoint",
+                                          request_error(e.message)));
+    }
+    return;
+  }
+  for (Extension& x : extensions_) {
+    if (x.index == e.process.index && x.alive) {
+      x.alive = false;
+      set_extension(x, ExtensionState::launch_error);
+      extension_failed("Extension.LaunchError", e.message, Duration::zero());
+      return;
+    }
+  }
+}
+
+void Sandbox::on(ProcessExited&& e) {
+  if (e.process.generation != generation_) {
+    return;  // a process we already replaced
+  }
+  if (!e.process.is_runtime()) {
+    auto x = std::find_if(extensions_.begin(), extensions_.end(),
+                          [&](const Extension& o) { return o.index == e.process.index; });
+    if (x == extensions_.end() || !x->alive) {
+      return;
+    }
+    x->alive = false;
+    if (phase_ == SandboxPhase::resetting) {
+      const bool clean = !e.status.signaled && e.status.code == 0;
+      if (x->state != ExtensionState::exit_error && x->state != ExtensionState::init_error) {
+        set_extension(*x, clean ? ExtensionState::exited : ExtensionState::shutdown_failed);
+      }
+      exited_while_resetting();
+      return;
+    }
+    if (x->state == ExtensionState::exit_error || x->state == ExtensionState::init_error) {
+      return;  // its failure already ended the environment
+    }
+    // Exiting before the environment ends is a crash, whatever the code (C48).
+    set_extension(*x, ExtensionState::shutdown_failed);
+    extension_failed("Extension.Crash",
+                     "Extension " + x->name + " exited with error: " + exit_reason(e.status),
+                     Duration::zero());
+    return;
+  }
+  if (!runtime_alive_) {
     return;
   }
   runtime_alive_ = false;
-  set_runtime(RuntimeState::none);
-  init_failed(Status::error, "Runtime.InvalidEntrypoint",
-              Outcome::platform_error(Status::error, "Runtime.InvalidEntrypoint",
-                                      request_error(e.message)));
-}
-
-void Sandbox::on(RuntimeExited&& e) {
-  if (e.generation != generation_ || !runtime_alive_) {
-    return;  // a runtime we already replaced
-  }
-  runtime_alive_ = false;
   if (phase_ == SandboxPhase::resetting) {
-    cancel(kill_timer_);
-    after_reset();
+    if (shutdown_ && !shutdown_->extension_stage) {
+      cancel(shutdown_->timer);
+      shutdown_extensions();
+    }
+    exited_while_resetting();
     return;
   }
   set_runtime(runtime_ == RuntimeState::init_error ? RuntimeState::init_error : RuntimeState::none);
@@ -370,14 +686,40 @@ void Sandbox::on(RuntimeExited&& e) {
   } else if (current_) {
     fail_invoke(std::move(crash));  // C52
   } else {
-    reset();  // died between invokes: the next invoke re-initializes
+    reset(ShutdownReason::failure);  // died between invokes: the next invoke re-initializes
   }
 }
 
 void Sandbox::on(TimerFired&& e) {
-  if (kill_timer_ != 0 && kill_timer_ == e.id) {
-    kill_timer_ = 0;
-    out_.actions.push_back(KillRuntime{generation_});
+  if (grace_timer_ != 0 && grace_timer_ == e.id) {
+    grace_timer_ = 0;
+    begin_shutdown();
+    return;
+  }
+  if (shutdown_ && shutdown_->timer == e.id) {
+    shutdown_->timer = 0;
+    if (!shutdown_->extension_stage) {
+      // The runtime's share is over: SIGKILL it, then it is the extensions' turn.
+      if (runtime_alive_) {
+        signal(ProcessRef::runtime(generation_), Signal::kill);
+      }
+      shutdown_extensions();
+    } else {
+      // Section 6.3: whoever is still there at deadlineMs is killed (C57).
+      for (Extension& x : extensions_) {
+        if (x.alive && x.index) {
+          signal(ProcessRef::extension(*x.index, generation_), Signal::kill);
+        }
+      }
+    }
+    return;
+  }
+  if (idle_timer_ != 0 && idle_timer_ == e.id) {
+    idle_timer_ = 0;
+    if (phase_ == SandboxPhase::ready && !current_) {
+      spinning_down_ = true;  // C54: the next invoke gets a new environment
+      reset(ShutdownReason::spindown);
+    }
     return;
   }
   if (init_ && init_->timer == e.id) {
@@ -396,7 +738,7 @@ void Sandbox::on(TimerFired&& e) {
     if (init_) {
       init_failed(Status::timeout, "Sandbox.Timedout", std::move(timeout));
     } else {
-      fail_invoke(std::move(timeout));  // C53
+      fail_invoke(std::move(timeout));  // C53, C43
     }
   }
   // Any other id is a timer cancelled after it fired: ignore it.
@@ -429,30 +771,113 @@ void Sandbox::on(StopRequested&&) {
     }
     finish_invoke();
   }
-  reset();
+  if (shutdown_) {
+    return;  // a shutdown is already running; it ends in Stopped
+  }
+  if (grace_timer_ != 0) {
+    cancel(grace_timer_);  // no more waiting for a process to read its answer
+    begin_shutdown();
+    return;
+  }
+  reset(ShutdownReason::spindown);
 }
 
-// --- reset -----------------------------------------------------------------------------------
+// --- shutdown (section 6.3) ------------------------------------------------------------------
 
-void Sandbox::reset(Duration grace) {
-  cancel(kill_timer_);
+void Sandbox::reset(ShutdownReason reason, Duration grace) {
+  cancel(grace_timer_);
+  cancel(idle_timer_);
   if (init_) {
     cancel(init_->timer);
     init_.reset();
   }
+  registration_open_ = false;
   if (runtime_ != RuntimeState::init_error) {
     set_runtime(RuntimeState::none);  // nothing the dying runtime sends may be accepted
   }
-  if (runtime_alive_) {
-    set_phase(SandboxPhase::resetting);
-    if (grace > Duration::zero()) {
-      kill_timer_ = arm(clock_.now() + grace);
-    } else {
-      out_.actions.push_back(KillRuntime{generation_});
-    }
-  } else {
-    after_reset();
+  pending_reason_ = reason;
+  set_phase(SandboxPhase::resetting);
+  if (grace > Duration::zero() && anything_alive()) {
+    grace_timer_ = arm(clock_.now() + grace);
+    return;
   }
+  begin_shutdown();
+}
+
+void Sandbox::begin_shutdown() {
+  if (!anything_alive()) {
+    extensions_.clear();
+    after_reset();
+    return;
+  }
+  const bool any_external = std::any_of(extensions_.begin(), extensions_.end(),
+                                        [](const Extension& x) { return x.index && x.alive; });
+  const bool any_internal = std::any_of(extensions_.begin(), extensions_.end(),
+                                        [](const Extension& x) { return !x.index; });
+  const Instant now = clock_.now();
+  const Duration budget = any_external   ? external_budget
+                          : any_internal ? internal_only_budget
+                                         : Duration::zero();
+  shutdown_ = Shutdown{pending_reason_, now, now + budget, false, 0};
+  if (!runtime_alive_) {
+    shutdown_extensions();
+  } else if (budget == Duration::zero()) {
+    // No extensions: the runtime gets SIGKILL without SIGTERM (C55).
+    signal(ProcessRef::runtime(generation_), Signal::kill);
+  } else {
+    signal(ProcessRef::runtime(generation_), Signal::terminate);  // C56
+    const Instant share = any_external ? now + Duration(config_.runtime_shutdown_share)
+                                       : shutdown_->deadline;
+    shutdown_->timer = arm(std::min(share, shutdown_->deadline));
+  }
+  try_finish_shutdown();
+}
+
+// The runtime is gone: SHUTDOWN to the subscribed externals, SIGKILL to the others (C54, C57).
+void Sandbox::shutdown_extensions() {
+  shutdown_->extension_stage = true;
+  bool waiting = false;
+  const WallTime deadline_wall = clock_.wall_now() + (shutdown_->deadline - clock_.now());
+  for (Extension& x : extensions_) {
+    if (!x.index || !x.alive) {
+      continue;
+    }
+    const bool can_hear = x.shutdown && (x.state == ExtensionState::registered ||
+                                         x.state == ExtensionState::ready ||
+                                         x.state == ExtensionState::running);
+    if (can_hear) {
+      send_event(x, ExtensionEvent{ExtensionEvent::Kind::shutdown, deadline_wall, nullptr,
+                                   shutdown_->reason});
+      waiting = true;
+    } else {
+      signal(ProcessRef::extension(*x.index, generation_), Signal::kill);
+    }
+  }
+  if (waiting) {
+    shutdown_->timer = arm(shutdown_->deadline);
+  }
+}
+
+// During a reset's grace period nobody is signalled yet; once everyone left by themselves there
+// is nothing to wait for.
+void Sandbox::exited_while_resetting() {
+  if (shutdown_) {
+    try_finish_shutdown();
+  } else if (!anything_alive()) {
+    cancel(grace_timer_);
+    begin_shutdown();
+  }
+}
+
+void Sandbox::try_finish_shutdown() {
+  if (!shutdown_ || anything_alive()) {
+    return;
+  }
+  cancel(shutdown_->timer);
+  emit(ShutdownRecord{clock_.wall_now(), shutdown_->reason, clock_.now() - shutdown_->started});
+  shutdown_.reset();
+  extensions_.clear();
+  after_reset();
 }
 
 void Sandbox::after_reset() {
@@ -461,11 +886,67 @@ void Sandbox::after_reset() {
     out_.actions.push_back(Stopped{});
     return;
   }
+  if (std::exchange(spinning_down_, false)) {
+    initialized_before_ = false;  // a new environment: its first init is a regular Init
+  }
   set_phase(SandboxPhase::idle);
+  if (!queue_.empty() && !initialized_before_) {
+    start_init(InitPhase::init);
+    return;
+  }
   dispatch();
 }
 
+void Sandbox::arm_idle_timer() {
+  cancel(idle_timer_);
+  if (config_.idle_shutdown > std::chrono::milliseconds::zero() && phase_ == SandboxPhase::ready &&
+      !current_) {
+    idle_timer_ = arm(clock_.now() + config_.idle_shutdown);
+  }
+}
+
 // --- helpers ---------------------------------------------------------------------------------
+
+Sandbox::Extension* Sandbox::find_extension(const std::string& identifier) {
+  for (Extension& x : extensions_) {
+    if (!x.identifier.empty() && x.identifier == identifier) {
+      return &x;
+    }
+  }
+  return nullptr;
+}
+
+// Every registered extension (or every INVOKE subscriber) is parked in /event/next.
+bool Sandbox::extensions_ready(bool invoke_subscribed_only) const {
+  return std::all_of(extensions_.begin(), extensions_.end(), [&](const Extension& x) {
+    if (x.identifier.empty() || (invoke_subscribed_only && !x.invoke)) {
+      return true;
+    }
+    return x.state == ExtensionState::ready;
+  });
+}
+
+bool Sandbox::anything_alive() const {
+  return runtime_alive_ || std::any_of(extensions_.begin(), extensions_.end(),
+                                       [](const Extension& x) { return x.index && x.alive; });
+}
+
+void Sandbox::set_extension(Extension& x, ExtensionState s) {
+  if (s != x.state) {
+    out_.actions.push_back(Transition{"extension " + x.name, to_string(x.state), to_string(s)});
+    x.state = s;
+  }
+}
+
+// Delivers now if the extension is parked in /event/next, else at its next call.
+void Sandbox::send_event(Extension& x, ExtensionEvent event) {
+  if (x.state != ExtensionState::ready) {
+    x.pending = std::move(event);
+    return;
+  }
+  set_extension(x, ExtensionState::running);
+  out_.actions.push_back(DeliverExtensionEvent{x.identifier, std::move(event)});
+}
 
 void Sandbox::refuse(errc code, std::string message) {
   out_.refusal = Refusal{code, std::move(message)};
@@ -476,6 +957,13 @@ void Sandbox::refuse_transition(RuntimeTarget target) {
          "State transition from " + std::string(to_string(runtime_)) + " to " +
              std::string(to_string(target)) +
              " failed for runtime. Error: State transition is not allowed");
+}
+
+void Sandbox::refuse_extension_transition(const Extension& x, ExtensionState target) {
+  refuse(errc::extension_invalid_state,
+         "State transition from " + std::string(to_string(x.state)) + " to " +
+             std::string(to_string(target)) + " failed for extension " + x.name +
+             ". Error: State transition is not allowed");
 }
 
 void Sandbox::set_phase(SandboxPhase p) {
@@ -490,6 +978,10 @@ void Sandbox::set_runtime(RuntimeState s) {
     out_.actions.push_back(Transition{"runtime", to_string(runtime_), to_string(s)});
     runtime_ = s;
   }
+}
+
+void Sandbox::signal(ProcessRef process, Signal sig) {
+  out_.actions.push_back(SignalProcess{process, sig});
 }
 
 TimerId Sandbox::arm(Instant at) {

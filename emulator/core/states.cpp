@@ -71,6 +71,42 @@ std::string_view to_string(InitializationType t) {
   return "?";
 }
 
+std::string_view to_string(ExtensionState s) {
+  switch (s) {
+    case ExtensionState::launched:
+      return "Started";
+    case ExtensionState::registered:
+      return "Registered";
+    case ExtensionState::ready:
+      return "Ready";
+    case ExtensionState::running:
+      return "Running";
+    case ExtensionState::init_error:
+      return "InitError";
+    case ExtensionState::exit_error:
+      return "ExitError";
+    case ExtensionState::exited:
+      return "Exited";
+    case ExtensionState::shutdown_failed:
+      return "ShutdownFailed";
+    case ExtensionState::launch_error:
+      return "LaunchError";
+  }
+  return "?";
+}
+
+std::string_view to_string(ShutdownReason r) {
+  switch (r) {
+    case ShutdownReason::spindown:
+      return "spindown";
+    case ShutdownReason::timeout:
+      return "timeout";
+    case ShutdownReason::failure:
+      return "failure";
+  }
+  return "?";
+}
+
 const char* to_string(Status s) {
   switch (s) {
     case Status::success:

@@ -58,6 +58,7 @@ Emulator::Emulator(net::io_context& ioc, EmulatorConfig config, spdlog::logger& 
       invoke_listener_(ioc, config_.listen_host, config_.listen_port, invoke_routes(), "invoke",
                        *this),
       timers_(ioc, clock_, [this](core::TimerId id) { handle(core::TimerFired{id}); }),
+      hub_(ioc, clock_, log, config_.function.region),
       rng_(std::random_device{}()) {
   if (!config_.trace_path.empty()) {
     trace_ = std::make_unique<TraceWriter>(config_.trace_path, clock_);
@@ -108,16 +109,14 @@ void Emulator::execute(core::Action&& action) {
   std::visit(
       [this](auto&& a) {
         using A = std::decay_t<decltype(a)>;
-        if constexpr (std::is_same_v<A, core::SpawnRuntime>) {
-          spawn_runtime(a.generation);
-        } else if constexpr (std::is_same_v<A, core::KillRuntime>) {
-          if (a.generation == runtime_generation_) {
-            // No extensions: the runtime gets SIGKILL without SIGTERM (C55).
-            supervisor_.kill_group(runtime_pid_, SIGKILL);
-          }
-          abandon_parked_next();
+        if constexpr (std::is_same_v<A, core::Spawn>) {
+          spawn(a.process);
+        } else if constexpr (std::is_same_v<A, core::SignalProcess>) {
+          signal(a);
         } else if constexpr (std::is_same_v<A, core::DeliverInvoke>) {
           deliver(a);
+        } else if constexpr (std::is_same_v<A, core::DeliverExtensionEvent>) {
+          deliver(std::move(a));
         } else if constexpr (std::is_same_v<A, core::CompleteInvoke>) {
           complete(std::move(a));
         } else if constexpr (std::is_same_v<A, core::ArmTimer>) {
@@ -136,6 +135,8 @@ void Emulator::execute(core::Action&& action) {
           stopped_ = true;
           out_.flush();
           abandon_parked_next();
+          abandon_parked_events();
+          hub_.stop();
           runtime_listener_.close();
           invoke_listener_.close();
           if (trace_) {
@@ -149,44 +150,84 @@ void Emulator::execute(core::Action&& action) {
       std::move(action));
 }
 
-void Emulator::spawn_runtime(core::Generation generation) {
-  runtime_generation_ = generation;
-  runtime_pid_ = -1;
-  std::vector<std::string> argv = config_.bootstrap;
-  if (argv.empty()) {
-    argv.push_back(config_.task_root + "/bootstrap");
+void Emulator::spawn(core::ProcessRef process) {
+  const std::string runtime_api = endpoint_text(runtime_api_endpoint());
+  process::LaunchSpec spec;
+  std::string prefix;
+  telemetry::LogSource source = telemetry::LogSource::extension;
+  if (process.is_runtime()) {
+    spec.argv = config_.bootstrap;
+    if (spec.argv.empty()) {
+      spec.argv.push_back(config_.task_root + "/bootstrap");
+    }
+    spec.env = process::runtime_environment(config_.function, runtime_api, config_.task_root,
+                                            log_stream_, config_.env, environ)
+                   .vars;
+    spec.cwd = config_.task_root;
+    prefix = "[function] ";
+    source = telemetry::LogSource::function;
+  } else {
+    const process::ExtensionFile& file = config_.extensions.at(process.index);
+    spec.argv = {file.path};
+    spec.env =
+        process::extension_environment(config_.function, runtime_api, config_.env, environ).vars;
+    spec.cwd = file.opt_dir;
+    prefix = "[extension:" + file.name + "] ";
   }
-  const process::RuntimeEnvironment env =
-      process::runtime_environment(config_.function, endpoint_text(runtime_api_endpoint()),
-                                   config_.task_root, log_stream_, config_.env, environ);
   const process::Launched launched = supervisor_.launch(
-      {argv, env.vars, config_.task_root},
-      [this](std::string_view line) { out_.line("[function] ", line); },
-      [this, generation](core::ExitStatus status) {
+      spec,
+      [this, prefix, source](std::string_view line) {
+        out_.line(prefix, line);
+        hub_.log_line(source, line);  // C68
+      },
+      [this, process](core::ExitStatus status) {
+        std::erase_if(pids_, [&](const auto& p) { return p.first == process; });
         if (trace_) {
           trace_->write({{"kind", "process_exit"},
-                         {"generation", generation},
+                         {"process", process_name(process)},
+                         {"generation", process.generation},
                          {"signaled", status.signaled},
                          {"code", status.code}});
         }
-        handle(core::RuntimeExited{generation, status});
+        handle(core::ProcessExited{process, status});
       });
   if (trace_) {
     trace_->write({{"kind", "process_spawn"},
-                   {"generation", generation},
+                   {"process", process_name(process)},
+                   {"generation", process.generation},
                    {"pid", launched.pid},
-                   {"argv", argv},
+                   {"argv", spec.argv},
                    {"error", launched.error}});
   }
   if (!launched.error.empty()) {
     // Never feed the core from inside its own actions: the failure is a new event.
-    net::post(ioc_, [this, generation, msg = launched.error]() mutable {
-      handle(core::RuntimeLaunchFailed{generation, std::move(msg)});
+    net::post(ioc_, [this, process, msg = launched.error]() mutable {
+      handle(core::LaunchFailed{process, std::move(msg)});
     });
     return;
   }
-  runtime_pid_ = launched.pid;
+  pids_.emplace_back(process, launched.pid);
   meter_.watch(launched.pid);
+}
+
+std::string Emulator::process_name(core::ProcessRef process) const {
+  return process.is_runtime() ? "runtime" : "extension " + config_.extensions.at(process.index).name;
+}
+
+void Emulator::signal(const core::SignalProcess& s) {
+  for (const auto& [process, pid] : pids_) {
+    if (process == s.process) {
+      supervisor_.kill_group(pid, s.signal == core::Signal::kill ? SIGKILL : SIGTERM);
+    }
+  }
+  if (s.signal == core::Signal::kill && s.process.is_runtime()) {
+    abandon_parked_next();
+  }
+  if (trace_) {
+    trace_->write({{"kind", "signal"},
+                   {"process", process_name(s.process)},
+                   {"signal", s.signal == core::Signal::kill ? "SIGKILL" : "SIGTERM"}});
+  }
 }
 
 void Emulator::deliver(const core::DeliverInvoke& d) {
@@ -226,6 +267,41 @@ void Emulator::deliver(const core::DeliverInvoke& d) {
   log_.debug("[rid={}] no open /next to deliver to", d.invoke->request_id);
 }
 
+void Emulator::deliver(core::DeliverExtensionEvent&& d) {
+  const auto it = parked_events_.find(d.identifier);
+  auto reply = it == parked_events_.end() ? nullptr : it->second.reply.lock();
+  if (!reply || !reply->open()) {
+    log_.warn("extension {} is not waiting in /event/next; its event is lost", d.identifier);
+    return;
+  }
+  const ParkedNext p = it->second;
+  parked_events_.erase(it);
+  const core::ExtensionEvent& ev = d.event;
+  // Key order as rapid emits them (section 4.4); deadlineMs is an integer.
+  nlohmann::ordered_json body;
+  Response res{http::status::ok, p.version};
+  res.keep_alive(p.keep_alive);
+  if (ev.kind == core::ExtensionEvent::Kind::invoke) {
+    body["eventType"] = "INVOKE";
+    body["deadlineMs"] = epoch_ms(ev.deadline);
+    body["requestId"] = ev.invoke->request_id;
+    body["invokedFunctionArn"] = ev.invoke->invoked_function_arn;
+    if (ev.invoke->trace_id) {
+      body["tracing"] = {{"type", "X-Amzn-Trace-Id"}, {"value", *ev.invoke->trace_id}};
+    }
+    res.set("Lambda-Extension-Event-Identifier", new_request_id());
+  } else {
+    hub_.flush();  // listeners may wait for a last batch before they exit (section 11)
+    body["eventType"] = "SHUTDOWN";
+    body["deadlineMs"] = epoch_ms(ev.deadline);
+    body["shutdownReason"] = core::to_string(ev.reason);
+  }
+  res.set(http::field::content_type, "application/json");
+  res.body().assign(body.dump());
+  res.prepare_payload();
+  reply->fill(std::move(res));
+}
+
 void Emulator::complete(core::CompleteInvoke&& c) {
   const auto it = waiters_.find(c.request_id);
   if (it == waiters_.end()) {
@@ -237,6 +313,7 @@ void Emulator::complete(core::CompleteInvoke&& c) {
 }
 
 void Emulator::emit(const core::Record& record) {
+  hub_.record(record);
   for (const std::string& line : telemetry::platform_log_lines(record, config_.function.region)) {
     out_.line(line);
   }
@@ -268,6 +345,22 @@ void Emulator::emit(const core::Record& record) {
             j["requestId"] = r.request_id;
             j["status"] = core::to_string(r.status);
             j["durationMs"] = to_ms(r.duration);
+            // Post-runtime extension work, inside durationMs (issue 3 item 4).
+            j["extensionOverheadMs"] =
+                r.extension_overhead ? to_ms(r.extension_overhead->duration) : 0.0;
+          } else if constexpr (std::is_same_v<R, core::ExtensionRecord>) {
+            j["type"] = "platform.extension";
+            j["name"] = r.name;
+            j["state"] = r.state;
+            j["events"] = r.events;
+          } else if constexpr (std::is_same_v<R, core::TelemetrySubscriptionRecord>) {
+            j["type"] = r.logs_api ? "platform.logsSubscription" : "platform.telemetrySubscription";
+            j["name"] = r.name;
+            j["types"] = r.types;
+          } else if constexpr (std::is_same_v<R, core::ShutdownRecord>) {
+            j["type"] = "shutdown";
+            j["reason"] = core::to_string(r.reason);
+            j["durationMs"] = to_ms(r.duration);
           }
           trace_->write(j);
         },
@@ -284,6 +377,15 @@ void Emulator::abandon_parked_next() {
   parked_next_.clear();
 }
 
+void Emulator::abandon_parked_events() {
+  for (auto& [id, p] : parked_events_) {
+    if (auto reply = p.reply.lock()) {
+      reply->abandon();
+    }
+  }
+  parked_events_.clear();
+}
+
 // --- for handlers ----------------------------------------------------------------------------
 
 std::shared_ptr<ParkedReply> Emulator::park_next(const Request& req) {
@@ -294,6 +396,21 @@ std::shared_ptr<ParkedReply> Emulator::park_next(const Request& req) {
 
 void Emulator::unpark_next(const std::shared_ptr<ParkedReply>& parked) {
   std::erase_if(parked_next_, [&](const ParkedNext& p) { return p.reply.lock() == parked; });
+}
+
+std::shared_ptr<ParkedReply> Emulator::park_extension_next(const std::string& identifier,
+                                                           const Request& req) {
+  auto reply = std::make_shared<ParkedReply>(ioc_.get_executor());
+  parked_events_[identifier] = ParkedNext{reply, req.version(), req.keep_alive()};
+  return reply;
+}
+
+void Emulator::unpark_extension_next(const std::string& identifier,
+                                     const std::shared_ptr<ParkedReply>& parked) {
+  const auto it = parked_events_.find(identifier);
+  if (it != parked_events_.end() && it->second.reply.lock() == parked) {
+    parked_events_.erase(it);
+  }
 }
 
 std::shared_ptr<ParkedReply> Emulator::await_outcome(std::string request_id, const Request& req,

@@ -26,8 +26,10 @@
 #include "http/parked_reply.hpp"
 #include "lambda_emu/core/sandbox.hpp"
 #include "process/environment.hpp"
+#include "process/extension_files.hpp"
 #include "process/memory_meter.hpp"
 #include "process/supervisor.hpp"
+#include "telemetry/hub.hpp"
 
 namespace lambda_emu::driver {
 
@@ -39,6 +41,8 @@ struct EmulatorConfig {
   std::uint16_t runtime_api_port = 0;
   std::vector<std::string> bootstrap;  // the runtime's argv
   std::string task_root;               // absolute; the runtime's working directory
+  std::vector<std::string> opt_dirs;   // layers, as /opt
+  std::vector<process::ExtensionFile> extensions;  // function.extensions, with their files
   process::EnvVars env;                // the function's own variables
   std::string trace_path;
   std::string ready_file;
@@ -67,12 +71,21 @@ class Emulator {
   // Parks a runtime's /next until the core delivers an event to it.
   std::shared_ptr<ParkedReply> park_next(const Request& req);
   void unpark_next(const std::shared_ptr<ParkedReply>& parked);
+  // Parks an extension's /event/next until the core sends it an event.
+  std::shared_ptr<ParkedReply> park_extension_next(const std::string& identifier,
+                                                   const Request& req);
+  void unpark_extension_next(const std::string& identifier,
+                             const std::shared_ptr<ParkedReply>& parked);
   // Parks an invoke's caller until its outcome, rendered by `render`.
   std::shared_ptr<ParkedReply> await_outcome(std::string request_id, const Request& req,
                                              OutcomeRenderer render);
   [[nodiscard]] std::string new_request_id();
   [[nodiscard]] const core::FunctionConfig& function() const { return sandbox_.config(); }
   [[nodiscard]] spdlog::logger& log() { return log_; }
+  [[nodiscard]] telemetry::Hub& telemetry() { return hub_; }
+  [[nodiscard]] std::optional<std::string> extension_name(const std::string& identifier) const {
+    return sandbox_.extension_name(identifier);
+  }
   void trace_request(std::string_view api, const Request& req);
   void trace_response(std::string_view api, const Request& req, unsigned status);
 
@@ -93,11 +106,15 @@ class Emulator {
   };
 
   void execute(core::Action&& action);
-  void spawn_runtime(core::Generation generation);
+  void spawn(core::ProcessRef process);
+  void signal(const core::SignalProcess& s);
   void deliver(const core::DeliverInvoke& d);
+  void deliver(core::DeliverExtensionEvent&& d);
   void complete(core::CompleteInvoke&& c);
   void emit(const core::Record& record);
   void abandon_parked_next();
+  void abandon_parked_events();
+  [[nodiscard]] std::string process_name(core::ProcessRef process) const;
   void write_ready_file() const;
 
   net::io_context& ioc_;
@@ -112,13 +129,15 @@ class Emulator {
   Listener runtime_listener_;
   Listener invoke_listener_;
   TimerQueue timers_;
+  telemetry::Hub hub_;
   std::unique_ptr<TraceWriter> trace_;
   std::string log_stream_;
   std::mt19937_64 rng_;
 
-  pid_t runtime_pid_ = -1;
-  core::Generation runtime_generation_ = 0;
+  // Live processes by ProcessRef (runtime and external extensions) and their pids.
+  std::vector<std::pair<core::ProcessRef, pid_t>> pids_;
   std::vector<ParkedNext> parked_next_;
+  std::unordered_map<std::string, ParkedNext> parked_events_;  // by extension identifier
   std::unordered_map<std::string, Waiter> waiters_;
   bool stopped_ = false;
 };

@@ -46,11 +46,12 @@ bool valid_env_key(const std::string& key) {
   });
 }
 
-RuntimeEnvironment runtime_environment(const core::FunctionConfig& fn,
-                                       const std::string& runtime_api, const std::string& task_root,
-                                       const std::string& log_stream, const EnvVars& customer,
-                                       const char* const* host_env) {
-  std::map<std::string, std::string> env;
+namespace {
+
+using EnvMap = std::map<std::string, std::string>;
+
+EnvMap host_variables(const char* const* host_env) {
+  EnvMap env;
   for (const char* const* e = host_env; e && *e; ++e) {
     std::string_view kv(*e);
     const std::size_t eq = kv.find('=');
@@ -58,38 +59,34 @@ RuntimeEnvironment runtime_environment(const core::FunctionConfig& fn,
       env[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
     }
   }
-  auto set = [&](std::string k, std::string v) { env[std::move(k)] = std::move(v); };
-  set("AWS_LAMBDA_RUNTIME_API", runtime_api);
-  set("LAMBDA_TASK_ROOT", task_root);
-  set("LAMBDA_RUNTIME_DIR", "/var/runtime");
-  set("AWS_LAMBDA_FUNCTION_NAME", fn.name);
-  set("AWS_LAMBDA_FUNCTION_VERSION", fn.version);
-  set("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(fn.memory_mb));
-  set("AWS_LAMBDA_LOG_GROUP_NAME", fn.log_group());
-  set("AWS_LAMBDA_LOG_STREAM_NAME", log_stream);
-  set("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
-  set("AWS_REGION", fn.region);
-  set("AWS_DEFAULT_REGION", fn.region);
-  set("TZ", ":UTC");
-  set("LANG", "en_US.UTF-8");
-  set("PATH", "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin");
-  set("LD_LIBRARY_PATH",
-      "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:"
-      "/opt/lib");
-  set("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR");
-  set("AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129:2000");
-  set("_AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129");
-  set("_AWS_XRAY_DAEMON_PORT", "2000");
-  if (!fn.handler.empty()) {
-    set("_HANDLER", fn.handler);
-  }
+  return env;
+}
 
+// What runtime and extensions both get (the rows of section 7 with a tick in both columns).
+void set_shared(EnvMap& env, const core::FunctionConfig& fn, const std::string& runtime_api) {
+  env["AWS_LAMBDA_RUNTIME_API"] = runtime_api;
+  env["AWS_LAMBDA_FUNCTION_NAME"] = fn.name;
+  env["AWS_LAMBDA_FUNCTION_VERSION"] = fn.version;
+  env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(fn.memory_mb);
+  env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
+  env["AWS_REGION"] = fn.region;
+  env["AWS_DEFAULT_REGION"] = fn.region;
+  env["TZ"] = ":UTC";
+  env["LANG"] = "en_US.UTF-8";
+  env["PATH"] = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin";
+  env["LD_LIBRARY_PATH"] =
+      "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:"
+      "/opt/lib";
+}
+
+// The function's variables last, except over reserved keys (C73).
+RuntimeEnvironment finish(EnvMap& env, const EnvVars& customer) {
   RuntimeEnvironment out;
   for (const auto& [k, v] : customer) {
     if (is_reserved(k)) {
-      out.ignored.push_back(k);  // C73: Lambda keeps its own value
+      out.ignored.push_back(k);
     } else {
-      set(k, v);
+      env[k] = v;
     }
   }
   out.vars.reserve(env.size());
@@ -97,6 +94,43 @@ RuntimeEnvironment runtime_environment(const core::FunctionConfig& fn,
     out.vars.push_back(k + "=" + v);
   }
   return out;
+}
+
+}  // namespace
+
+RuntimeEnvironment runtime_environment(const core::FunctionConfig& fn,
+                                       const std::string& runtime_api, const std::string& task_root,
+                                       const std::string& log_stream, const EnvVars& customer,
+                                       const char* const* host_env) {
+  EnvMap env = host_variables(host_env);
+  set_shared(env, fn, runtime_api);
+  env["LAMBDA_TASK_ROOT"] = task_root;
+  env["LAMBDA_RUNTIME_DIR"] = "/var/runtime";
+  env["AWS_LAMBDA_LOG_GROUP_NAME"] = fn.log_group();
+  env["AWS_LAMBDA_LOG_STREAM_NAME"] = log_stream;
+  env["AWS_XRAY_CONTEXT_MISSING"] = "LOG_ERROR";
+  env["AWS_XRAY_DAEMON_ADDRESS"] = "169.254.79.129:2000";
+  env["_AWS_XRAY_DAEMON_ADDRESS"] = "169.254.79.129";
+  env["_AWS_XRAY_DAEMON_PORT"] = "2000";
+  if (!fn.handler.empty()) {
+    env["_HANDLER"] = fn.handler;
+  }
+  return finish(env, customer);
+}
+
+RuntimeEnvironment extension_environment(const core::FunctionConfig& fn,
+                                         const std::string& runtime_api, const EnvVars& customer,
+                                         const char* const* host_env) {
+  EnvMap env = host_variables(host_env);
+  // Extensions never get `_*` variables nor the runtime-only ones (section 7, C72), even when
+  // the host has them.
+  std::erase_if(env, [](const auto& kv) {
+    return kv.first.starts_with('_') || kv.first == "LAMBDA_TASK_ROOT" ||
+           kv.first == "LAMBDA_RUNTIME_DIR" || kv.first == "AWS_LAMBDA_LOG_GROUP_NAME" ||
+           kv.first == "AWS_LAMBDA_LOG_STREAM_NAME" || kv.first == "AWS_EXECUTION_ENV";
+  });
+  set_shared(env, fn, runtime_api);
+  return finish(env, customer);
 }
 
 }  // namespace lambda_emu::process

@@ -23,6 +23,12 @@ struct RuntimeEnvironment {
     const core::FunctionConfig& fn, const std::string& runtime_api, const std::string& task_root,
     const std::string& log_stream, const EnvVars& customer, const char* const* host_env);
 
+// An external extension's environment: the shared variables, none of the runtime-only ones.
+[[nodiscard]] RuntimeEnvironment extension_environment(const core::FunctionConfig& fn,
+                                                       const std::string& runtime_api,
+                                                       const EnvVars& customer,
+                                                       const char* const* host_env);
+
 // Lambda's rule for variable names: a letter first, then letters, digits and '_', 2 or more.
 [[nodiscard]] bool valid_env_key(const std::string& key);
 

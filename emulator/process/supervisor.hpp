@@ -6,6 +6,9 @@
 //   Launched l = sup.launch({argv, env, cwd}, on_line, on_exit);
 //   if (!l.error.empty()) ...;      // "fork/exec /var/task/bootstrap: no such file or directory"
 //   sup.kill_group(l.pid, SIGKILL);
+//
+// With an IsolationSpec (isolation.hpp) the process starts in a private mount namespace that
+// shows Lambda's paths; argv[0] and cwd are then paths as seen inside.
 #include <sys/types.h>
 
 #include <functional>
@@ -19,6 +22,7 @@
 
 #include "http/net.hpp"
 #include "lambda_emu/core/events.hpp"
+#include "process/isolation.hpp"
 
 namespace lambda_emu::process {
 
@@ -26,6 +30,9 @@ struct LaunchSpec {
   std::vector<std::string> argv;  // argv[0]: the executable, absolute or relative to cwd
   std::vector<std::string> env;   // "KEY=value"
   std::string cwd;
+  // Set (and support.available): fork, SandboxSetup, chdir, execve instead of posix_spawn. The
+  // spec must outlive the call only.
+  const IsolationSpec* isolation = nullptr;
 };
 
 struct Launched {
@@ -63,6 +70,7 @@ class Supervisor {
   spdlog::logger& log_;
   net::signal_set sigchld_;
   std::map<pid_t, Child> children_;
+  bool warned_layers_ = false;
 };
 
 }  // namespace lambda_emu::process

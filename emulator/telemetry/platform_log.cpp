@@ -1,5 +1,6 @@
 #include "telemetry/platform_log.hpp"
 
+#include <cctype>
 #include <cstdio>
 
 namespace lambda_emu::telemetry {
@@ -18,6 +19,20 @@ std::string status_fields(core::Status status, const std::string& error_type) {
     s += "\tError Type: " + error_type;
   }
   return s;
+}
+
+// "[INVOKE, SHUTDOWN]", "[Platform, Function]": the bracketed lists of the EXTENSION and
+// TELEMETRY lines [obs].
+std::string bracket_list(const std::vector<std::string>& items, bool capitalize) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string item = items[i];
+    if (capitalize && !item.empty()) {
+      item[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(item[0])));
+    }
+    s += (i ? ", " : "") + item;
+  }
+  return s + "]";
 }
 
 struct LineVisitor {
@@ -53,6 +68,19 @@ struct LineVisitor {
     }
     return {"END RequestId: " + r.request_id, std::move(report)};
   }
+  std::vector<std::string> operator()(const core::ExtensionRecord& r) const {
+    std::string line = "EXTENSION\tName: " + r.name + "\tState: " + r.state +
+                       "\tEvents: " + bracket_list(r.events, false);
+    if (!r.error_type.empty()) {
+      line += "\tError Type: " + r.error_type;
+    }
+    return {std::move(line)};
+  }
+  std::vector<std::string> operator()(const core::TelemetrySubscriptionRecord& r) const {
+    return {std::string(r.logs_api ? "LOGS" : "TELEMETRY") + "\tName: " + r.name +
+            "\tState: Subscribed\tTypes: " + bracket_list(r.types, true)};
+  }
+  std::vector<std::string> operator()(const core::ShutdownRecord&) const { return {}; }
 };
 
 }  // namespace

@@ -12,17 +12,32 @@
 
 namespace lambda_emu::core {
 
-struct SpawnRuntime {
-  Generation generation;
+// Start a process: the runtime, or an external extension (with the extension environment).
+struct Spawn {
+  ProcessRef process;
 };
-// Kill the runtime's whole process group with SIGKILL (no extensions: no SIGTERM first, C55).
-struct KillRuntime {
-  Generation generation;
+// Signal a process's whole group: SIGTERM asks it to end, SIGKILL ends it (section 6.3).
+enum class Signal { terminate, kill };
+struct SignalProcess {
+  ProcessRef process;
+  Signal signal;
 };
 // Answer the runtime's parked /next with this invoke.
 struct DeliverInvoke {
   std::shared_ptr<const Invoke> invoke;
   WallTime deadline{};
+};
+// Answer an extension's parked /event/next (section 4.4).
+struct ExtensionEvent {
+  enum class Kind { invoke, shutdown };
+  Kind kind = Kind::invoke;
+  WallTime deadline{};                   // deadlineMs
+  std::shared_ptr<const Invoke> invoke;  // INVOKE: requestId, invokedFunctionArn, tracing
+  ShutdownReason reason = ShutdownReason::spindown;  // SHUTDOWN
+};
+struct DeliverExtensionEvent {
+  std::string identifier;
+  ExtensionEvent event;
 };
 // The invoke's one and only outcome, for its caller.
 struct CompleteInvoke {
@@ -41,14 +56,14 @@ struct EmitRecord {
 };
 // For the lifecycle trace: an actor ("sandbox", "runtime") changed state.
 struct Transition {
-  std::string_view actor;
+  std::string actor;  // "sandbox", "runtime", "extension <name>"
   std::string_view from;
   std::string_view to;
 };
 // Everything is down: no process, no invoke, nothing armed.
 struct Stopped {};
 
-using Action = std::variant<SpawnRuntime, KillRuntime, DeliverInvoke, CompleteInvoke, ArmTimer,
-                            CancelTimer, EmitRecord, Transition, Stopped>;
+using Action = std::variant<Spawn, SignalProcess, DeliverInvoke, DeliverExtensionEvent,
+                            CompleteInvoke, ArmTimer, CancelTimer, EmitRecord, Transition, Stopped>;
 
 }  // namespace lambda_emu::core

@@ -4,8 +4,10 @@
 // Adapters validate what they can before building an event (request ids are checked by the core
 // because only it knows the current invoke). Bodies are moved in, never copied.
 #include <cstdint>
+#include <cstddef>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "lambda_emu/core/invoke.hpp"
 
@@ -26,12 +28,25 @@ struct InvokeArrived {
 struct InitRequested {};  // eager init at startup
 struct StopRequested {};  // the emulator is shutting down
 
-struct RuntimeLaunchFailed {
-  Generation generation;
+// One process of the sandbox: the runtime, or the external extension FunctionConfig::extensions
+// names at `index`. Every init launches a new generation of them; stale reports are ignored.
+struct ProcessRef {
+  static constexpr std::size_t runtime_index = static_cast<std::size_t>(-1);
+  std::size_t index = runtime_index;
+  Generation generation = 0;
+
+  [[nodiscard]] bool is_runtime() const { return index == runtime_index; }
+  [[nodiscard]] static ProcessRef runtime(Generation g) { return {runtime_index, g}; }
+  [[nodiscard]] static ProcessRef extension(std::size_t i, Generation g) { return {i, g}; }
+  bool operator==(const ProcessRef&) const = default;
+};
+
+struct LaunchFailed {
+  ProcessRef process;
   std::string message;  // e.g. "fork/exec /var/task/bootstrap: no such file or directory"
 };
-struct RuntimeExited {
-  Generation generation;
+struct ProcessExited {
+  ProcessRef process;
   ExitStatus status;
 };
 
@@ -58,12 +73,39 @@ struct RuntimeInitError {
   std::string content_type;
 };
 
+// --- Extensions API (section 4). Adapters check header syntax (names present, identifiers
+// UUID-shaped, bodies JSON); the core checks everything that depends on state.
+
+struct ExtensionRegister {
+  std::string name;                 // Lambda-Extension-Name
+  std::string identifier;           // a fresh UUID from the adapter; kept when accepted
+  std::vector<std::string> events;  // as sent: "INVOKE", "SHUTDOWN", or anything else (refused)
+};
+struct ExtensionNext {
+  std::string identifier;
+};
+struct ExtensionInitError {
+  std::string identifier;
+  std::string error_type;  // Lambda-Extension-Function-Error-Type
+};
+struct ExtensionExitError {
+  std::string identifier;
+  std::string error_type;
+};
+// PUT /2022-07-01/telemetry or /2020-08-15/logs with a body the adapter already validated.
+struct TelemetrySubscribe {
+  std::string identifier;
+  std::vector<std::string> types;
+  bool logs_api = false;
+};
+
 struct TimerFired {
   TimerId id;
 };
 
-using Event =
-    std::variant<InvokeArrived, InitRequested, StopRequested, RuntimeLaunchFailed, RuntimeExited,
-                 RuntimeNext, RuntimeResponse, RuntimeError, RuntimeInitError, TimerFired>;
+using Event = std::variant<InvokeArrived, InitRequested, StopRequested, LaunchFailed,
+                           ProcessExited, RuntimeNext, RuntimeResponse, RuntimeError,
+                           RuntimeInitError, ExtensionRegister, ExtensionNext, ExtensionInitError,
+                           ExtensionExitError, TelemetrySubscribe, TimerFired>;
 
 }  // namespace lambda_emu::core

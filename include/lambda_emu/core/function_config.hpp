@@ -9,6 +9,7 @@
 //   std::string arn = f.arn();   // arn:aws:lambda:us-east-1:012345678912:function:hello
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace lambda_emu::core {
 
@@ -27,6 +28,16 @@ struct FunctionConfig {
   std::chrono::milliseconds init_timeout = std::chrono::seconds(10);
   InitMode init_mode = InitMode::lazy;
   std::string runtime_version = "lambda-emu";
+
+  // External extensions (section 4.1), by name, in launch order: the files of /opt/extensions.
+  std::vector<std::string> extensions;
+  // Off: no extension is launched and the Extensions and Telemetry APIs answer 404 (C49).
+  bool extensions_enabled = true;
+  // Idle time after which the environment spins down (SHUTDOWN `spindown`); zero: never.
+  std::chrono::milliseconds idle_shutdown{0};
+  // The runtime's share of a shutdown with external extensions before SIGKILL (section 6.3:
+  // docs say at most 300 ms, rapid gives 30 % of the budget).
+  std::chrono::milliseconds runtime_shutdown_share{300};
 
   [[nodiscard]] std::string arn() const {
     return "arn:aws:lambda:" + region + ":" + account_id + ":function:" + name;

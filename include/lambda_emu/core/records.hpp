@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "lambda_emu/clock.hpp"
 #include "lambda_emu/core/invoke.hpp"
@@ -74,9 +75,38 @@ struct ReportRecord {
   int memory_size_mb = 0;
   int max_memory_used_mb = 0;
   std::optional<Duration> init_duration;  // only on the first invoke after an Init phase
+  // Time from the runtime's next /next to the last INVOKE-subscribed extension's next
+  // (rapid's `extensionOverhead` span); empty when no extension was still working.
+  std::optional<Span> extension_overhead;
+};
+
+// One per registered extension at the end of Init (platform.extension, "EXTENSION" log line).
+struct ExtensionRecord {
+  WallTime time;
+  std::string name;
+  std::string state;                // "Ready", or the state it failed in
+  std::vector<std::string> events;  // "INVOKE", "SHUTDOWN"
+  std::string error_type;           // empty unless it failed
+};
+
+// An extension subscribed to the Telemetry API (or the Logs API).
+struct TelemetrySubscriptionRecord {
+  WallTime time;
+  std::string name;
+  std::vector<std::string> types;  // "platform", "function", "extension"
+  bool logs_api = false;           // platform.logsSubscription instead
+};
+
+// The environment is shut down (section 6.3): why, and how long it took. Not a Telemetry API
+// record; it feeds the log and the trace.
+struct ShutdownRecord {
+  WallTime time;
+  ShutdownReason reason;
+  Duration duration;
 };
 
 using Record = std::variant<InitStartRecord, InitRuntimeDoneRecord, InitReportRecord, StartRecord,
-                            RuntimeDoneRecord, ReportRecord>;
+                            RuntimeDoneRecord, ReportRecord, ExtensionRecord,
+                            TelemetrySubscriptionRecord, ShutdownRecord>;
 
 }  // namespace lambda_emu::core

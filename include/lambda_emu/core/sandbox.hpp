@@ -54,6 +54,11 @@ class Sandbox {
   [[nodiscard]] const FunctionConfig& config() const { return config_; }
   // Invokes accepted but not yet completed (queued or running); zero once stopped.
   [[nodiscard]] std::size_t open_invokes() const;
+  // The name of the registered extension with this identifier, if there is one.
+  [[nodiscard]] std::optional<std::string> extension_name(const std::string& identifier) const;
+
+  // Section 4.1: at most 10 extensions, external and internal together.
+  static constexpr std::size_t max_extensions = 10;
 
  private:
   struct Running {
@@ -61,8 +66,9 @@ class Sandbox {
     Instant started;   // START: dispatched to this sandbox
     Instant deadline;  // started + timeout
     WallTime deadline_wall;
-    std::optional<Instant> delivered;  // handed to the runtime
-    std::optional<Instant> responded;  // response or error received
+    std::optional<Instant> delivered;     // handed to the runtime
+    std::optional<Instant> responded;     // response or error received
+    std::optional<Instant> runtime_done;  // the runtime's next /next (platform.runtimeDone)
     std::uint64_t produced_bytes = 0;
     bool completed = false;  // the caller has its outcome
     Status status = Status::success;
@@ -72,40 +78,86 @@ class Sandbox {
   struct Init {
     InitPhase phase;
     Instant started;
-    TimerId timer = 0;  // 0: bounded by the running invoke's deadline instead
+    TimerId timer = 0;          // 0: bounded by the running invoke's deadline instead
+    bool runtime_done = false;  // the runtime's first /next came (platform.initRuntimeDone)
+  };
+  // An extension of this environment (section 4.2). Externals are processes the sandbox
+  // launched; internals live inside the runtime process.
+  struct Extension {
+    std::string name;
+    std::string identifier;            // empty until registered
+    std::optional<std::size_t> index;  // externals: FunctionConfig::extensions index
+    ExtensionState state = ExtensionState::launched;
+    bool invoke = false;    // subscribed to INVOKE
+    bool shutdown = false;  // subscribed to SHUTDOWN
+    bool alive = false;     // externals: the process runs
+    bool telemetry = false;
+    bool logs_api = false;
+    std::optional<ExtensionEvent> pending;  // delivered at its next /event/next
+  };
+  // Section 6.3: the runtime gets SIGTERM (with extensions), then the extensions SHUTDOWN.
+  struct Shutdown {
+    ShutdownReason reason;
+    Instant started;
+    Instant deadline;
+    bool extension_stage = false;
+    TimerId timer = 0;
   };
 
   void on(InvokeArrived&& e);
   void on(InitRequested&& e);
   void on(StopRequested&& e);
-  void on(RuntimeLaunchFailed&& e);
-  void on(RuntimeExited&& e);
+  void on(LaunchFailed&& e);
+  void on(ProcessExited&& e);
   void on(RuntimeNext&& e);
   void on(RuntimeResponse&& e);
   void on(RuntimeError&& e);
   void on(RuntimeInitError&& e);
+  void on(ExtensionRegister&& e);
+  void on(ExtensionNext&& e);
+  void on(ExtensionInitError&& e);
+  void on(ExtensionExitError&& e);
+  void on(TelemetrySubscribe&& e);
   void on(TimerFired&& e);
 
   // Checks shared by /response and /error: the request id, then the transition (section 2.3).
   [[nodiscard]] bool accept_result(const std::string& request_id, RuntimeTarget target);
   void refuse(errc code, std::string message);
   void refuse_transition(RuntimeTarget target);
+  void refuse_extension_transition(const Extension& x, ExtensionState target);
 
   void start_init(InitPhase phase);
-  void init_succeeded();
+  void spawn_runtime();
+  void try_finish_init();
   void init_failed(Status status, std::string error_type, Outcome outcome,
                    Duration grace = Duration::zero());
   void dispatch();
   void deliver();
   void complete(Outcome outcome);
+  void emit_runtime_done();
+  void try_finish_invoke();
   void finish_invoke();
   void fail_invoke(Outcome outcome, Duration grace = Duration::zero());
-  void reset(Duration grace = Duration::zero());
+  // Something an extension did or suffered ends the environment: init, invoke or idle.
+  void extension_failed(std::string error_type, std::string message, Duration grace);
+
+  void reset(ShutdownReason reason, Duration grace = Duration::zero());
+  void begin_shutdown();
+  void shutdown_extensions();
+  void try_finish_shutdown();
+  void exited_while_resetting();
   void after_reset();
-  void drain_for_stop();
+  void arm_idle_timer();
+
+  [[nodiscard]] Extension* find_extension(const std::string& identifier);
+  [[nodiscard]] bool extensions_ready(bool invoke_subscribed_only) const;
+  [[nodiscard]] bool anything_alive() const;
+  void set_extension(Extension& x, ExtensionState s);
+  void send_event(Extension& x, ExtensionEvent event);
 
   void set_phase(SandboxPhase p);
   void set_runtime(RuntimeState s);
+  void signal(ProcessRef process, Signal sig);
   TimerId arm(Instant at);
   void cancel(TimerId& id);
   void emit(Record r);
@@ -121,13 +173,18 @@ class Sandbox {
   bool runtime_alive_ = false;
   bool stopping_ = false;
   bool initialized_before_ = false;  // any init ran here: later ones run inside an invoke
+  bool registration_open_ = false;   // until the runtime's first /next (C36)
   std::optional<Init> init_;
   std::optional<Duration> pending_init_duration_;
-  std::optional<Outcome> init_failure_;  // a failed init's outcome, for the invoke it ran in
   std::deque<Invoke> queue_;
   std::optional<Running> current_;
   std::string last_delivered_id_;
-  TimerId kill_timer_ = 0;  // a reset that lets the runtime hear its answer before SIGKILL
+  std::vector<Extension> extensions_;
+  std::optional<Shutdown> shutdown_;
+  ShutdownReason pending_reason_ = ShutdownReason::spindown;  // for a reset still in its grace
+  bool spinning_down_ = false;  // idle spindown: the next invoke gets a new environment
+  TimerId grace_timer_ = 0;     // a reset that lets a process hear its answer first
+  TimerId idle_timer_ = 0;
   TimerId next_timer_ = 0;
 
   Result out_;  // the result of the event being handled

@@ -26,10 +26,28 @@ enum class InitPhase { init, invoke };
 
 enum class InitializationType { on_demand, provisioned_concurrency, snap_start };
 
+// Extensions API states (section 4.2), named as rapid names them in its 403 messages.
+enum class ExtensionState {
+  launched,  // external process started, not registered yet ("Started" in messages)
+  registered,
+  ready,    // parked in /event/next
+  running,  // an event was delivered
+  init_error,
+  exit_error,
+  exited,           // exited 0 after SHUTDOWN
+  shutdown_failed,  // killed, or nonzero exit at shutdown
+  launch_error,
+};
+
+// Why an environment shuts down (SHUTDOWN event shutdownReason, section 4.4).
+enum class ShutdownReason { spindown, timeout, failure };
+
 [[nodiscard]] std::string_view to_string(SandboxPhase p);
 [[nodiscard]] std::string_view to_string(RuntimeState s);
 [[nodiscard]] std::string_view to_string(RuntimeTarget t);
 [[nodiscard]] std::string_view to_string(InitPhase p);
 [[nodiscard]] std::string_view to_string(InitializationType t);
+[[nodiscard]] std::string_view to_string(ExtensionState s);
+[[nodiscard]] std::string_view to_string(ShutdownReason r);
 
 }  // namespace lambda_emu::core

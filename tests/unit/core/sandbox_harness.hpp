@@ -63,7 +63,49 @@ struct SandboxHarness {
                                    "application/json"});
   }
   core::Result exit(int code, bool signaled = false) {
-    return send(core::RuntimeExited{generation(), core::ExitStatus{signaled, code}});
+    return send(core::ProcessExited{core::ProcessRef::runtime(generation()),
+                                    core::ExitStatus{signaled, code}});
+  }
+
+  // --- extensions ---
+  core::Result register_extension(std::string name, std::string id,
+                                  std::vector<std::string> events = {"INVOKE", "SHUTDOWN"}) {
+    return send(core::ExtensionRegister{std::move(name), std::move(id), std::move(events)});
+  }
+  core::Result extension_next(std::string id) { return send(core::ExtensionNext{std::move(id)}); }
+  core::Result extension_exit(std::size_t index, int code = 0, bool signaled = false) {
+    return send(core::ProcessExited{core::ProcessRef::extension(index, generation_of(index)),
+                                    core::ExitStatus{signaled, code}});
+  }
+  // The generation external extension `index` was last spawned with.
+  [[nodiscard]] core::Generation generation_of(std::size_t index) const {
+    core::Generation g = 0;
+    for (auto& a : actions) {
+      if (auto* s = std::get_if<core::Spawn>(&a); s && s->process.index == index) {
+        g = s->process.generation;
+      }
+    }
+    return g;
+  }
+  // Events delivered to the extension with this identifier, in order.
+  [[nodiscard]] std::vector<core::ExtensionEvent> events_for(const std::string& id) const {
+    std::vector<core::ExtensionEvent> out;
+    for (auto& d : all<core::DeliverExtensionEvent>()) {
+      if (d.identifier == id) {
+        out.push_back(d.event);
+      }
+    }
+    return out;
+  }
+  // Signals sent to a process, in order.
+  [[nodiscard]] std::vector<core::Signal> signals_to(core::ProcessRef p) const {
+    std::vector<core::Signal> out;
+    for (auto& s : all<core::SignalProcess>()) {
+      if (s.process == p) {
+        out.push_back(s.signal);
+      }
+    }
+    return out;
   }
 
   // Moves time forward, firing every armed timer that falls due, in order.
@@ -87,8 +129,8 @@ struct SandboxHarness {
   [[nodiscard]] core::Generation generation() const {
     core::Generation g = 0;
     for (auto& a : actions) {
-      if (auto* s = std::get_if<core::SpawnRuntime>(&a)) {
-        g = s->generation;
+      if (auto* s = std::get_if<core::Spawn>(&a); s && s->process.is_runtime()) {
+        g = s->process.generation;
       }
     }
     return g;
@@ -122,6 +164,25 @@ struct SandboxHarness {
       auto* d = std::get_if<core::DeliverInvoke>(&a);
       return d && d->invoke->request_id == id;
     });
+  }
+  // The runtime was asked to start / SIGKILLed in `r`, or in everything so far.
+  [[nodiscard]] static bool spawns_runtime(const core::Result& r) {
+    return std::any_of(r.actions.begin(), r.actions.end(), [](const core::Action& a) {
+      auto* s = std::get_if<core::Spawn>(&a);
+      return s && s->process.is_runtime();
+    });
+  }
+  [[nodiscard]] static bool kills_runtime(const core::Result& r) {
+    return std::any_of(r.actions.begin(), r.actions.end(), [](const core::Action& a) {
+      auto* s = std::get_if<core::SignalProcess>(&a);
+      return s && s->process.is_runtime() && s->signal == core::Signal::kill;
+    });
+  }
+  [[nodiscard]] std::size_t runtime_kills() const {
+    return static_cast<std::size_t>(std::count_if(actions.begin(), actions.end(), [](auto& a) {
+      auto* s = std::get_if<core::SignalProcess>(&a);
+      return s && s->process.is_runtime() && s->signal == core::Signal::kill;
+    }));
   }
   template <class T>
   [[nodiscard]] static bool has(const core::Result& r) {

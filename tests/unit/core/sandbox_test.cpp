@@ -22,7 +22,7 @@ TEST_CASE("sandbox: a lazy cold start runs Init on the first invoke, then delive
           "[core][lifecycle][C1][C7]") {
   SandboxHarness h;
   auto r = h.invoke("a", "{\"k\":1}");
-  REQUIRE(SandboxHarness::has<SpawnRuntime>(r));
+  REQUIRE(SandboxHarness::spawns_runtime(r));
   REQUIRE(h.box.phase() == SandboxPhase::initializing);
   REQUIRE(h.records<InitStartRecord>().at(0).phase == InitPhase::init);
 
@@ -75,7 +75,7 @@ TEST_CASE("sandbox: Init Duration appears only on the first invoke after Init",
 TEST_CASE("sandbox: eager init starts the runtime before any invoke", "[core][lifecycle]") {
   SandboxHarness h;
   auto r = h.send(InitRequested{});
-  REQUIRE(SandboxHarness::has<SpawnRuntime>(r));
+  REQUIRE(SandboxHarness::spawns_runtime(r));
   h.next();
   REQUIRE(h.box.phase() == SandboxPhase::ready);
   r = h.invoke("a");
@@ -235,10 +235,10 @@ TEST_CASE("runtime: an invalid response mode fails the invoke", "[core][runtime]
   REQUIRE(r.refusal->code == errc::invalid_response_mode);
   REQUIRE(h.outcomes().back().outcome.error_type == "Runtime.InvalidResponseModeHeader");
   // The runtime gets to read its 400 before the reset kills it.
-  REQUIRE_FALSE(SandboxHarness::has<KillRuntime>(r));
+  REQUIRE_FALSE(SandboxHarness::kills_runtime(r));
   REQUIRE(h.next().refusal);
   h.advance(200ms);
-  REQUIRE(h.all<KillRuntime>().size() == 1);
+  REQUIRE(h.runtime_kills() == 1);
 }
 
 TEST_CASE("runtime: /error passes the body through and reports a sanitized type",
@@ -269,7 +269,7 @@ TEST_CASE("init: /init/error fails Init and the caller gets the posted body",
   auto r = h.send(RuntimeInitError{"Runtime.ImportModuleError", "{\"errorMessage\":\"boom\"}",
                                    "application/json"});
   REQUIRE_FALSE(r.refusal);
-  REQUIRE_FALSE(SandboxHarness::has<KillRuntime>(r));  // it may read its 202 and exit itself
+  REQUIRE_FALSE(SandboxHarness::kills_runtime(r));  // it may read its 202 and exit itself
   auto report = h.records<InitReportRecord>().at(0);
   REQUIRE(report.status == Status::error);
   REQUIRE(report.error_type == "Runtime.ImportModuleError");
@@ -278,7 +278,7 @@ TEST_CASE("init: /init/error fails Init and the caller gets the posted body",
   REQUIRE(h.outcomes().empty());  // the first invoke re-runs init inside itself first
 
   r = h.exit(0, false);
-  REQUIRE(SandboxHarness::has<SpawnRuntime>(r));
+  REQUIRE(SandboxHarness::spawns_runtime(r));
   REQUIRE(h.records<InitStartRecord>().back().phase == InitPhase::invoke);
   REQUIRE(h.records<StartRecord>().at(0).request_id == "a");
   h.send(RuntimeInitError{"Runtime.ImportModuleError", "{\"errorMessage\":\"boom\"}",
@@ -325,8 +325,8 @@ TEST_CASE("init: a bootstrap that cannot be executed is Runtime.InvalidEntrypoin
   SandboxHarness h;
   h.invoke("a");
   const std::string msg = "fork/exec /var/task/bootstrap: no such file or directory";
-  h.send(RuntimeLaunchFailed{h.generation(), msg});
-  h.send(RuntimeLaunchFailed{h.generation(), msg});
+  h.send(LaunchFailed{ProcessRef::runtime(h.generation()), msg});
+  h.send(LaunchFailed{ProcessRef::runtime(h.generation()), msg});
   REQUIRE(h.outcomes().size() == 1);
   REQUIRE(h.outcomes()[0].outcome.error_type == "Runtime.InvalidEntrypoint");
   REQUIRE(h.outcomes()[0].outcome.error_message == "RequestId: a Error: " + msg);
@@ -341,7 +341,7 @@ TEST_CASE("init: the 10 s Init limit times out, then init re-runs inside the inv
   auto report = h.records<InitReportRecord>().at(0);
   REQUIRE(report.status == Status::timeout);
   REQUIRE(report.duration == 10s);
-  REQUIRE(h.all<KillRuntime>().size() == 1);
+  REQUIRE(h.runtime_kills() == 1);
   h.exit(9, true);  // the SIGKILL lands
   REQUIRE(h.records<InitStartRecord>().back().phase == InitPhase::invoke);
   h.next();  // this time the runtime is quick
@@ -366,7 +366,7 @@ TEST_CASE("invoke: a runtime crash mid-invoke is Runtime.ExitError and forces a 
   REQUIRE(h.box.phase() == SandboxPhase::idle);
 
   r = h.invoke("b");
-  REQUIRE(SandboxHarness::has<SpawnRuntime>(r));
+  REQUIRE(SandboxHarness::spawns_runtime(r));
   REQUIRE(h.records<InitStartRecord>().back().phase == InitPhase::invoke);
   h.next();
   h.respond("b", "fine");
@@ -390,7 +390,7 @@ TEST_CASE("invoke: the function timeout answers Sandbox.Timedout and resets",
   REQUIRE(report.status == Status::timeout);
   REQUIRE(report.duration == 3s);
   REQUIRE(report.billed_duration_ms == 3000);
-  REQUIRE(h.all<KillRuntime>().size() == 1);
+  REQUIRE(h.runtime_kills() == 1);
   REQUIRE(h.box.phase() == SandboxPhase::resetting);
   // The killed runtime's late answer is not accepted.
   REQUIRE(h.respond("a").refusal);
@@ -406,7 +406,7 @@ TEST_CASE("invoke: a queued invoke runs after a timeout reset, with init inside 
   h.invoke("b");
   h.advance(3s);
   auto r = h.exit(9, true);
-  REQUIRE(SandboxHarness::has<SpawnRuntime>(r));
+  REQUIRE(SandboxHarness::spawns_runtime(r));
   h.next();
   REQUIRE(h.all<DeliverInvoke>().back().invoke->request_id == "b");
 }
@@ -419,7 +419,7 @@ TEST_CASE("lifecycle: stale timers and exits of replaced runtimes are ignored", 
   h.exit(1);
   h.invoke("b");
   REQUIRE(h.generation() == old + 1);
-  auto r = h.send(RuntimeExited{old, {}});
+  auto r = h.send(ProcessExited{ProcessRef::runtime(old), {}});
   REQUIRE(r.actions.empty());
   r = h.send(TimerFired{1});  // the init timer, long cancelled
   REQUIRE(r.actions.empty());
@@ -431,7 +431,7 @@ TEST_CASE("lifecycle: stopping answers every open invoke exactly once", "[core][
   h.invoke("a");
   h.invoke("b");
   auto r = h.send(StopRequested{});
-  REQUIRE(SandboxHarness::has<KillRuntime>(r));
+  REQUIRE(SandboxHarness::kills_runtime(r));
   REQUIRE(h.outcomes().size() == 3);
   for (std::size_t i = 1; i < 3; ++i) {
     REQUIRE(h.outcomes()[i].outcome.error_type == "Sandbox.Failure");
@@ -454,7 +454,7 @@ TEST_CASE("lifecycle: a runtime that dies while idle is replaced on the next inv
   REQUIRE(h.box.phase() == SandboxPhase::idle);
   REQUIRE(h.outcomes().size() == 1);
   auto r = h.invoke("a");
-  REQUIRE(SandboxHarness::has<SpawnRuntime>(r));
+  REQUIRE(SandboxHarness::spawns_runtime(r));
 }
 
 TEST_CASE("init: a runtime that stays after /init/error is killed after a grace period",
@@ -464,9 +464,9 @@ TEST_CASE("init: a runtime that stays after /init/error is killed after a grace 
   h.send(RuntimeInitError{"Runtime.Bad", "{}", ""});
   REQUIRE(h.next().refusal->message == transition_message("InitError", "Ready"));
   h.advance(199ms);
-  REQUIRE(h.all<KillRuntime>().empty());
+  REQUIRE(h.runtime_kills() == 0);
   h.advance(1ms);
-  REQUIRE(h.all<KillRuntime>().size() == 1);
+  REQUIRE(h.runtime_kills() == 1);
   h.exit(9, true);
   REQUIRE(h.box.phase() == SandboxPhase::idle);
 }
@@ -476,9 +476,9 @@ TEST_CASE("lifecycle: stopping during a reset's grace period kills at once", "[c
   h.send(InitRequested{});
   h.send(RuntimeInitError{"Runtime.Bad", "{}", ""});
   auto r = h.send(StopRequested{});
-  REQUIRE(SandboxHarness::has<KillRuntime>(r));
+  REQUIRE(SandboxHarness::kills_runtime(r));
   h.exit(9, true);
   REQUIRE(h.box.phase() == SandboxPhase::stopped);
   h.advance(1s);
-  REQUIRE(h.all<KillRuntime>().size() == 1);  // the grace timer was cancelled
+  REQUIRE(h.runtime_kills() == 1);  // the grace timer was cancelled
 }

@@ -17,7 +17,8 @@ ReportRecord report(Status status, std::string error_type = {}) {
                       .billed_duration_ms = 102,
                       .memory_size_mb = 512,
                       .max_memory_used_mb = 33,
-                      .init_duration = {}};
+                      .init_duration = {},
+                      .extension_overhead = {}};
 }
 
 }  // namespace
@@ -69,4 +70,16 @@ TEST_CASE("platform log: INIT_START names the runtime version", "[telemetry]") {
   CHECK(telemetry::platform_log_lines(s, "eu-west-1") ==
         std::vector<std::string>{"INIT_START Runtime Version: lambda-emu\tRuntime Version ARN: "
                                  "arn:aws:lambda:eu-west-1::runtime:lambda-emu"});
+}
+
+TEST_CASE("platform log: EXTENSION and TELEMETRY lines at Init", "[telemetry][log]") {
+  const auto ext = telemetry::platform_log_lines(
+      ExtensionRecord{{}, "my-ext", "Ready", {"INVOKE", "SHUTDOWN"}, {}}, "us-east-1");
+  REQUIRE(ext == std::vector<std::string>{"EXTENSION\tName: my-ext\tState: Ready\tEvents: "
+                                          "[INVOKE, SHUTDOWN]"});
+  const auto sub = telemetry::platform_log_lines(
+      TelemetrySubscriptionRecord{{}, "my-ext", {"platform", "function"}, false}, "us-east-1");
+  REQUIRE(sub == std::vector<std::string>{"TELEMETRY\tName: my-ext\tState: Subscribed\tTypes: "
+                                          "[Platform, Function]"});
+  REQUIRE(telemetry::platform_log_lines(ShutdownRecord{{}, ShutdownReason::spindown, {}}, "x").empty());
 }
