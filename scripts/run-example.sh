@@ -10,5 +10,7 @@ echo
 echo "Invoke it from another terminal:"
 echo "  curl -s -d '{\"hello\":\"world\"}' http://127.0.0.1:9000/2015-03-31/functions/function/invocations"
 echo
-exec build/bin/lambda-emu serve --handler index.handler --function-name hello-node "$@" \
+# The example's bootstrap runs inside the sandbox, where its own directory is /var/task: name
+# the node binary by its host path.
+LAMBDA_EMU_NODE="$PWD/.deps/node/bin/node" exec build/bin/lambda-emu serve --handler index.handler --function-name hello-node "$@" \
   -- examples/hello-node/bootstrap

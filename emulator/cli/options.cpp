@@ -81,6 +81,10 @@ po::options_description serve_options() {
     ("idle-shutdown", po::value<double>()->default_value(0),
      "seconds without invokes after which the environment spins down (SHUTDOWN spindown; "
      "the next invoke is a cold start); 0: never")
+    ("isolation", po::value<std::string>()->default_value("auto"),
+     "auto: run the runtime and extensions with Lambda's paths (/var/task, /opt, private /tmp, "
+     "sandbox.localdomain) in a private mount namespace where the kernel allows it; off: the "
+     "host's paths")
     ("init", po::value<std::string>()->default_value("lazy"),
      "lazy: Init on the first invoke, as Lambda does; eager: Init at startup")
     ("trace", po::value<std::string>(), "write the lifecycle trace (JSON lines) to FILE")
@@ -163,6 +167,11 @@ ParsedCommand parse_serve(const std::vector<std::string>& args) {
     c.opt_dirs = {"/opt"};
   }
   fn.extensions_enabled = vm.count("disable-extensions") == 0;
+  const std::string isolation = vm["isolation"].as<std::string>();
+  if (isolation != "auto" && isolation != "off") {
+    throw po::error("--isolation is auto or off, not '" + isolation + "'");
+  }
+  c.isolate = isolation == "auto";
   if (fn.extensions_enabled) {
     c.extensions = process::find_extension_files(c.opt_dirs);
     for (const process::ExtensionFile& f : c.extensions) {

@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "api/router.hpp"
+#include "process/exec_wrapper.hpp"
+#include "process/sandbox_paths.hpp"
 #include "telemetry/platform_log.hpp"
 
 extern char** environ;
@@ -75,6 +77,9 @@ void Emulator::start() {
   for (const std::string& key : env.ignored) {
     log_.warn("environment variable {} is reserved by Lambda; the function's value is ignored",
               key);
+  }
+  if (config_.isolate) {
+    set_up_isolation();
   }
   runtime_listener_.start();
   invoke_listener_.start();
@@ -155,23 +160,22 @@ void Emulator::spawn(core::ProcessRef process) {
   process::LaunchSpec spec;
   std::string prefix;
   telemetry::LogSource source = telemetry::LogSource::extension;
+  const std::string task_root = process::sandbox_task_root(isolated_, config_.task_root);
+  spec.isolation = isolated_ ? &isolation_ : nullptr;
   if (process.is_runtime()) {
-    spec.argv = config_.bootstrap;
-    if (spec.argv.empty()) {
-      spec.argv.push_back(config_.task_root + "/bootstrap");
-    }
-    spec.env = process::runtime_environment(config_.function, runtime_api, config_.task_root,
-                                            log_stream_, config_.env, environ)
+    spec.argv = runtime_argv();
+    spec.env = process::runtime_environment(config_.function, runtime_api, task_root, log_stream_,
+                                            config_.env, environ)
                    .vars;
-    spec.cwd = config_.task_root;
+    spec.cwd = task_root;
     prefix = "[function] ";
     source = telemetry::LogSource::function;
   } else {
     const process::ExtensionFile& file = config_.extensions.at(process.index);
-    spec.argv = {file.path};
+    spec.argv = {process::sandbox_path_for_extension(file.name, isolated_, config_.opt_dirs)};
     spec.env =
         process::extension_environment(config_.function, runtime_api, config_.env, environ).vars;
-    spec.cwd = file.opt_dir;
+    spec.cwd = isolated_ ? "/opt" : file.opt_dir;
     prefix = "[extension:" + file.name + "] ";
   }
   const process::Launched launched = supervisor_.launch(
@@ -211,7 +215,8 @@ void Emulator::spawn(core::ProcessRef process) {
 }
 
 std::string Emulator::process_name(core::ProcessRef process) const {
-  return process.is_runtime() ? "runtime" : "extension " + config_.extensions.at(process.index).name;
+  return process.is_runtime() ? "runtime"
+                              : "extension " + config_.extensions.at(process.index).name;
 }
 
 void Emulator::signal(const core::SignalProcess& s) {
@@ -449,6 +454,45 @@ void Emulator::trace_response(std::string_view api, const Request& req, unsigned
   }
 }
 
+// Lambda's paths inside the sandbox where the kernel allows it; the host's paths (said once)
+// where it does not.
+void Emulator::set_up_isolation() {
+  const process::IsolationSupport support = process::probe_isolation(log_);
+  if (!support.available) {
+    return;  // the probe warned, naming the reason
+  }
+  std::string error;
+  sandbox_files_ = process::SandboxFiles::create(error);
+  if (!sandbox_files_) {
+    log_.warn("sandbox paths unavailable ({}); processes see the host's paths", error);
+    return;
+  }
+  isolation_ = {support, config_.task_root, config_.opt_dirs, sandbox_files_->tmp_dir(),
+                sandbox_files_->hosts_file()};
+  isolated_ = true;
+  log_.info("sandbox: task root at /var/task{}, private /tmp, sandbox.localdomain",
+            config_.opt_dirs.empty() ? "" : ", layers at /opt");
+}
+
+// The bootstrap as the sandbox sees it, started through AWS_LAMBDA_EXEC_WRAPPER when the
+// function sets one (runtime proxies and web adapters rely on it).
+std::vector<std::string> Emulator::runtime_argv() const {
+  std::vector<std::string> argv = config_.bootstrap;
+  if (argv.empty()) {
+    argv.push_back(process::sandbox_task_root(isolated_, config_.task_root) + "/bootstrap");
+  } else {
+    argv[0] = process::sandbox_path_for_host_path(argv[0], isolated_, config_.task_root,
+                                                  config_.opt_dirs);
+  }
+  const std::size_t before = argv.size();
+  argv = process::apply_exec_wrapper(std::move(argv), config_.env);
+  if (argv.size() != before) {
+    argv[0] = process::sandbox_path_for_lambda_path(argv[0], isolated_, config_.task_root,
+                                                    config_.opt_dirs);
+  }
+  return argv;
+}
+
 void Emulator::write_ready_file() const {
   if (config_.ready_file.empty()) {
     return;
@@ -458,7 +502,8 @@ void Emulator::write_ready_file() const {
   {
     std::ofstream f(tmp, std::ios::trunc);
     f << nlohmann::json{{"invoke", endpoint_text(invoke_endpoint())},
-                        {"runtime_api", endpoint_text(runtime_api_endpoint())}}
+                        {"runtime_api", endpoint_text(runtime_api_endpoint())},
+                        {"sandbox_paths", isolated_}}
              .dump()
       << '\n';
   }

@@ -27,7 +27,9 @@
 #include "lambda_emu/core/sandbox.hpp"
 #include "process/environment.hpp"
 #include "process/extension_files.hpp"
+#include "process/isolation.hpp"
 #include "process/memory_meter.hpp"
+#include "process/sandbox_files.hpp"
 #include "process/supervisor.hpp"
 #include "telemetry/hub.hpp"
 
@@ -39,11 +41,14 @@ struct EmulatorConfig {
   std::uint16_t listen_port = 9000;
   std::string runtime_api_host = "127.0.0.1";
   std::uint16_t runtime_api_port = 0;
-  std::vector<std::string> bootstrap;  // the runtime's argv
-  std::string task_root;               // absolute; the runtime's working directory
-  std::vector<std::string> opt_dirs;   // layers, as /opt
+  std::vector<std::string> bootstrap;              // the runtime's argv
+  std::string task_root;                           // absolute; the runtime's working directory
+  std::vector<std::string> opt_dirs;               // layers, as /opt
   std::vector<process::ExtensionFile> extensions;  // function.extensions, with their files
-  process::EnvVars env;                // the function's own variables
+  // Run the sandbox's processes with Lambda's paths (/var/task, /opt, a private /tmp,
+  // sandbox.localdomain) where the kernel allows it.
+  bool isolate = true;
+  process::EnvVars env;  // the function's own variables
   std::string trace_path;
   std::string ready_file;
 };
@@ -116,6 +121,8 @@ class Emulator {
   void abandon_parked_events();
   [[nodiscard]] std::string process_name(core::ProcessRef process) const;
   void write_ready_file() const;
+  void set_up_isolation();
+  [[nodiscard]] std::vector<std::string> runtime_argv() const;
 
   net::io_context& ioc_;
   EmulatorConfig config_;
@@ -130,6 +137,9 @@ class Emulator {
   Listener invoke_listener_;
   TimerQueue timers_;
   telemetry::Hub hub_;
+  std::optional<process::SandboxFiles> sandbox_files_;  // outlives every launched process
+  process::IsolationSpec isolation_;
+  bool isolated_ = false;
   std::unique_ptr<TraceWriter> trace_;
   std::string log_stream_;
   std::mt19937_64 rng_;

@@ -62,19 +62,24 @@ inline std::vector<json> read_json_lines(const std::filesystem::path& path) {
 
 class ExtensionLayer {
  public:
+  // Not under /tmp, and the records beside the layer, not in it: an isolated sandbox has a
+  // private /tmp and sees the layer read-only at /opt.
   ExtensionLayer() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "lambda-emu-layer.XXXXXX").string();
+    const std::filesystem::path base =
+        std::filesystem::path(bin_path("")).parent_path().parent_path() / "test-tmp";
+    std::filesystem::create_directories(base);
+    std::string pattern = (base / "lambda-emu-layer.XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
       throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
     }
-    dir_ = pattern;
+    root_ = pattern;
+    dir_ = root_ / "opt";
     std::filesystem::create_directories(dir_ / "extensions");
-    std::filesystem::create_directories(dir_ / "records");
+    std::filesystem::create_directories(root_ / "records");
   }
   ~ExtensionLayer() {
     std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    std::filesystem::remove_all(root_, ec);
   }
   ExtensionLayer(const ExtensionLayer&) = delete;
   ExtensionLayer& operator=(const ExtensionLayer&) = delete;
@@ -84,8 +89,8 @@ class ExtensionLayer {
   void add(const std::string& file, const std::string& mode = "fast",
            const std::vector<std::string>& extra = {}, std::optional<std::string> name = {}) {
     const std::string ext_name = name.value_or(file);
-    std::string script = "#!/bin/sh\nexec " + shell_quote(bin_path("test-extension")) +
-                         " --name " + shell_quote(ext_name) + " --record " +
+    std::string script = "#!/bin/sh\nexec " + shell_quote(bin_path("test-extension")) + " --name " +
+                         shell_quote(ext_name) + " --record " +
                          shell_quote(record_path(ext_name).string()) + " --mode " +
                          shell_quote(mode);
     for (const std::string& arg : extra) {
@@ -113,7 +118,7 @@ class ExtensionLayer {
 
   [[nodiscard]] std::string dir() const { return dir_.string(); }
   [[nodiscard]] std::filesystem::path record_path(std::string_view name) const {
-    return dir_ / "records" / (std::string(name) + ".jsonl");
+    return root_ / "records" / (std::string(name) + ".jsonl");
   }
 
   // Every record test-extension <name> wrote so far.
@@ -190,6 +195,7 @@ class ExtensionLayer {
   }
 
  private:
+  std::filesystem::path root_;  // opt/ (the layer) and records/
   std::filesystem::path dir_;
 };
 
@@ -198,9 +204,8 @@ inline HttpResult extension_call(const EmulatorProcess& emu, std::string_view me
                                  std::string_view path, std::string body = {},
                                  const Headers& headers = {},
                                  std::chrono::milliseconds timeout = kDefaultHttpTimeout) {
-  return request(emu.runtime_api_port(), method,
-                 std::string(kExtensionPrefix) + std::string(path), std::move(body), headers,
-                 timeout);
+  return request(emu.runtime_api_port(), method, std::string(kExtensionPrefix) + std::string(path),
+                 std::move(body), headers, timeout);
 }
 
 // POST /register as `name` (the test process plays an internal extension, or an external one

@@ -170,8 +170,10 @@ TEST_CASE("lifecycle: a missing bootstrap fails with Runtime.InvalidEntrypoint",
     CHECK(r.header("X-Amz-Function-Error").has_value());
     const json body = parse_json(r.body);
     CHECK(body["errorType"] == "Runtime.InvalidEntrypoint");
+    // The path as the sandbox sees it, as Lambda names /var/task/bootstrap.
     CHECK(body["errorMessage"] == "RequestId: " + id_in_message(body) + " Error: fork/exec " +
-                                      missing + ": no such file or directory");
+                                      emu.task_root_seen(task_root) +
+                                      "/no-such-bootstrap: no such file or directory");
   }
   REQUIRE(emu.wait_for_stdout("REPORT RequestId: ", kWait, 2));
   const std::string out = emu.stdout_text();

@@ -148,7 +148,11 @@ bool process_gone(pid_t pid) {
 
 EmulatorProcess::EmulatorProcess(EmulatorSpec spec)
     : failures_at_start_(g_failed_assertions.load()) {
-  std::string pattern = (fs::temp_directory_path() / "lambda-emu-it.XXXXXX").string();
+  // Not under /tmp: an isolated sandbox has a private /tmp, and tests read what runtimes and
+  // extensions write into this directory.
+  const fs::path base = fs::path(bin_path("")).parent_path().parent_path() / "test-tmp";
+  fs::create_directories(base);
+  std::string pattern = (base / "lambda-emu-it.XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
   }
@@ -226,6 +230,7 @@ EmulatorProcess::EmulatorProcess(EmulatorSpec spec)
   const auto j = nlohmann::json::parse(read_file(ready));
   invoke_port_ = port_of(j.at("invoke").get<std::string>());
   runtime_api_port_ = port_of(j.at("runtime_api").get<std::string>());
+  sandbox_paths_ = j.value("sandbox_paths", false);
 }
 
 EmulatorProcess::~EmulatorProcess() {

@@ -45,6 +45,12 @@ class EmulatorProcess {
   [[nodiscard]] std::uint16_t invoke_port() const { return invoke_port_; }
   [[nodiscard]] std::uint16_t runtime_api_port() const { return runtime_api_port_; }
   [[nodiscard]] pid_t pid() const { return pid_; }
+  // The sandbox's processes see Lambda's paths (/var/task, /opt, a private /tmp), not the host's.
+  [[nodiscard]] bool sandbox_paths() const { return sandbox_paths_; }
+  // `host_path` as the runtime sees it: /var/task when the sandbox has Lambda's paths.
+  [[nodiscard]] std::string task_root_seen(const std::string& host_path) const {
+    return sandbox_paths_ ? "/var/task" : host_path;
+  }
   // The per-test directory (removed by the destructor unless a check failed).
   [[nodiscard]] const std::filesystem::path& temp_dir() const { return dir_; }
 
@@ -74,6 +80,7 @@ class EmulatorProcess {
   std::vector<pid_t> runtime_groups_;  // remembered so a SIGKILLed emulator leaves nothing
   std::uint16_t invoke_port_ = 0;
   std::uint16_t runtime_api_port_ = 0;
+  bool sandbox_paths_ = false;
   bool stopped_ = false;
   int exit_status_ = -1;
   std::uint64_t failures_at_start_ = 0;

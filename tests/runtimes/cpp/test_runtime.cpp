@@ -246,6 +246,8 @@ class Runtime {
       respond("\"printed\"");
     } else if (what == "headers") {
       respond(describe_environment().dump());
+    } else if (what == "shell") {
+      respond(json{{"output", run_shell(string_field(cmd, "command", "true"))}}.dump());
     } else if (what == "allocate") {
       allocate(int_field(cmd, "mb", 0));
       respond("\"allocated\"");
@@ -353,6 +355,20 @@ class Runtime {
     std::error_code ec;
     auto cwd = std::filesystem::current_path(ec);
     out["cwd"] = ec ? json(nullptr) : json(cwd.string());
+    return out;
+  }
+
+  // What `sh -c command` prints on stdout (how a sandbox test looks around inside).
+  static std::string run_shell(const std::string& command) {
+    std::string out;
+    if (FILE* p = ::popen(command.c_str(), "r")) {
+      char buf[4096];
+      std::size_t n = 0;
+      while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) {
+        out.append(buf, n);
+      }
+      ::pclose(p);
+    }
     return out;
   }
 
