@@ -27,11 +27,11 @@ std::optional<Response> check_extension_identifier(const Request& req, std::stri
   identifier = it == req.end() ? std::string() : std::string(it->value());
   if (identifier.empty()) {
     return render::error(req, http::status::forbidden, "Extension.MissingExtensionIdentifier",
-                     "Missing Lambda-Extension-Identifier header");
+                         "Missing Lambda-Extension-Identifier header");
   }
   if (!is_uuid(identifier)) {
     return render::error(req, http::status::forbidden, "Extension.InvalidExtensionIdentifier",
-                     "Invalid Lambda-Extension-Identifier");
+                         "Invalid Lambda-Extension-Identifier");
   }
   return std::nullopt;
 }

@@ -40,8 +40,7 @@ Response refusal(const Request& req, const core::Refusal& r) {
     case core::errc::extension_registration_closed:
       return error(req, http::status::forbidden, "Extension.RegistrationClosed", r.message);
     case core::errc::extension_unknown_identifier:
-      return error(req, http::status::forbidden, "Extension.UnknownExtensionIdentifier",
-                   r.message);
+      return error(req, http::status::forbidden, "Extension.UnknownExtensionIdentifier", r.message);
     case core::errc::telemetry_subscription_closed:
       return error(req, http::status::forbidden, "Telemetry.SubscriptionClosed", r.message);
     case core::errc::telemetry_logs_api_conflict:

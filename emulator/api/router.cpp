@@ -39,16 +39,14 @@ constexpr Route runtime_table[] = {
     {http::verb::get, "/2018-06-01/ping", api::handle_ping, api::no_body},
     {http::verb::post, "/2020-01-01/extension/register", api::handle_extension_register,
      api::extension_body_limit},
-    {http::verb::get, "/2020-01-01/extension/event/next", api::handle_extension_next,
-     api::no_body},
+    {http::verb::get, "/2020-01-01/extension/event/next", api::handle_extension_next, api::no_body},
     {http::verb::post, "/2020-01-01/extension/init/error", api::handle_extension_init_error,
      api::extension_body_limit},
     {http::verb::post, "/2020-01-01/extension/exit/error", api::handle_extension_exit_error,
      api::extension_body_limit},
     {http::verb::put, "/2022-07-01/telemetry", api::handle_telemetry_subscribe,
      api::subscription_body_limit},
-    {http::verb::put, "/2020-08-15/logs", api::handle_logs_subscribe,
-     api::subscription_body_limit},
+    {http::verb::put, "/2020-08-15/logs", api::handle_logs_subscribe, api::subscription_body_limit},
 };
 
 // Invoke front doors (section 8): RIE's path, where the function name is literally "function".

@@ -27,8 +27,8 @@ Reply subscribe(Call& call, driver::Emulator& emu, telemetry::Api api) {
                          bad->message);  // C60
   }
   telemetry::Subscription& sub = std::get<telemetry::Subscription>(parsed);
-  const core::Result r = emu.handle(
-      core::TelemetrySubscribe{identifier, sub.types, api == telemetry::Api::logs});
+  const core::Result r =
+      emu.handle(core::TelemetrySubscribe{identifier, sub.types, api == telemetry::Api::logs});
   if (r.refusal) {
     return render::refusal(call.request, *r.refusal);  // C61, C69
   }

@@ -258,10 +258,10 @@ void Sandbox::start_init(InitPhase phase) {
   extensions_.clear();
   if (config_.extensions.size() > max_extensions) {
     init_failed(Status::error, "Extension.LaunchError",
-                Outcome::platform_error(
-                    Status::error, "Extension.LaunchError",
-                    request_error("TooManyExtensions: " + std::to_string(config_.extensions.size()) +
-                                  " external extensions, the limit is 10")));
+                Outcome::platform_error(Status::error, "Extension.LaunchError",
+                                        request_error("TooManyExtensions: " +
+                                                      std::to_string(config_.extensions.size()) +
+                                                      " external extensions, the limit is 10")));
     return;
   }
   for (std::size_t i = 0; i < config_.extensions.size(); ++i) {
@@ -300,8 +300,8 @@ void Sandbox::try_finish_init() {
     if (x.shutdown) {
       events.emplace_back("SHUTDOWN");
     }
-    emit(ExtensionRecord{clock_.wall_now(), x.name, std::string(to_string(x.state)),
-                         std::move(events), {}});
+    emit(ExtensionRecord{
+        clock_.wall_now(), x.name, std::string(to_string(x.state)), std::move(events), {}});
   }
   emit(InitReportRecord{
       clock_.wall_now(), InitializationType::on_demand, init.phase, Status::success, {}, d});
@@ -324,8 +324,8 @@ void Sandbox::init_failed(Status status, std::string error_type, Outcome outcome
   registration_open_ = false;
   const Duration d = clock_.now() - init.started;
   if (!init.runtime_done) {
-    emit(InitRuntimeDoneRecord{clock_.wall_now(), InitializationType::on_demand, init.phase,
-                               status, error_type});
+    emit(InitRuntimeDoneRecord{clock_.wall_now(), InitializationType::on_demand, init.phase, status,
+                               error_type});
   }
   emit(InitReportRecord{clock_.wall_now(), InitializationType::on_demand, init.phase, status,
                         error_type, d});
@@ -447,9 +447,9 @@ void Sandbox::on(RuntimeInitError&& e) {
 
 void Sandbox::on(ExtensionRegister&& e) {
   // An external extension registers under its file's name; any other name is internal (4.1).
-  auto external =
-      std::find_if(extensions_.begin(), extensions_.end(),
-                   [&](const Extension& x) { return x.index && x.name == e.name && x.alive; });
+  auto external = std::find_if(extensions_.begin(), extensions_.end(), [&](const Extension& x) {
+    return x.index && x.name == e.name && x.alive;
+  });
   const bool is_external = external != extensions_.end();
   bool invoke = false;
   bool shutdown = false;
@@ -500,8 +500,7 @@ void Sandbox::on(ExtensionRegister&& e) {
   const bool all_registered =
       std::none_of(extensions_.begin(), extensions_.end(),
                    [](const Extension& o) { return o.state == ExtensionState::launched; });
-  if (is_external && all_registered && init_ && !runtime_alive_ &&
-      runtime_ == RuntimeState::none) {
+  if (is_external && all_registered && init_ && !runtime_alive_ && runtime_ == RuntimeState::none) {
     spawn_runtime();
   }
 }
@@ -826,8 +825,8 @@ void Sandbox::begin_shutdown() {
     signal(ProcessRef::runtime(generation_), Signal::kill);
   } else {
     signal(ProcessRef::runtime(generation_), Signal::terminate);  // C56
-    const Instant share = any_external ? now + Duration(config_.runtime_shutdown_share)
-                                       : shutdown_->deadline;
+    const Instant share =
+        any_external ? now + Duration(config_.runtime_shutdown_share) : shutdown_->deadline;
     shutdown_->timer = arm(std::min(share, shutdown_->deadline));
   }
   try_finish_shutdown();
@@ -842,9 +841,9 @@ void Sandbox::shutdown_extensions() {
     if (!x.index || !x.alive) {
       continue;
     }
-    const bool can_hear = x.shutdown && (x.state == ExtensionState::registered ||
-                                         x.state == ExtensionState::ready ||
-                                         x.state == ExtensionState::running);
+    const bool can_hear =
+        x.shutdown && (x.state == ExtensionState::registered || x.state == ExtensionState::ready ||
+                       x.state == ExtensionState::running);
     if (can_hear) {
       send_event(x, ExtensionEvent{ExtensionEvent::Kind::shutdown, deadline_wall, nullptr,
                                    shutdown_->reason});
@@ -960,10 +959,10 @@ void Sandbox::refuse_transition(RuntimeTarget target) {
 }
 
 void Sandbox::refuse_extension_transition(const Extension& x, ExtensionState target) {
-  refuse(errc::extension_invalid_state,
-         "State transition from " + std::string(to_string(x.state)) + " to " +
-             std::string(to_string(target)) + " failed for extension " + x.name +
-             ". Error: State transition is not allowed");
+  refuse(errc::extension_invalid_state, "State transition from " + std::string(to_string(x.state)) +
+                                            " to " + std::string(to_string(target)) +
+                                            " failed for extension " + x.name +
+                                            ". Error: State transition is not allowed");
 }
 
 void Sandbox::set_phase(SandboxPhase p) {

@@ -51,9 +51,9 @@ TEST_CASE("extensions API: register answers with an identifier and the function'
   CHECK(plain.header("Content-Type").value_or("").starts_with("application/json"));
   CHECK(parse_json(plain.body) == details);
 
-  const HttpResult with_account = register_extension(
-      emu, "internal-two", R"({"events":["INVOKE"]})",
-      {{"Lambda-Extension-Accept-Feature", "accountId"}});
+  const HttpResult with_account =
+      register_extension(emu, "internal-two", R"({"events":["INVOKE"]})",
+                         {{"Lambda-Extension-Accept-Feature", "accountId"}});
   INFO(with_account.body);
   REQUIRE(with_account.status == 200);
   const std::string other_id = with_account.header("Lambda-Extension-Identifier").value_or("");
@@ -72,9 +72,9 @@ TEST_CASE("extensions API: an external extension registers under its file name",
   ExtensionLayer layer;
   layer.add("ext-plain");
   layer.add("ext-account", "fast", {"--accept-account-id"});
-  EmulatorProcess emu(test_runtime(
-      "echo", {"--opt-dir", layer.dir(), "--function-name", "extfn", "--memory", "256", "--env",
-               "CUSTOM_VAR=for-extensions"}));
+  EmulatorProcess emu(
+      test_runtime("echo", {"--opt-dir", layer.dir(), "--function-name", "extfn", "--memory", "256",
+                            "--env", "CUSTOM_VAR=for-extensions"}));
   const HttpResult r = invoke(emu, R"({"hello":"extensions"})");
   INFO(emu.describe());
   REQUIRE(r.status == 200);
@@ -87,7 +87,8 @@ TEST_CASE("extensions API: an external extension registers under its file name",
     CHECK(reg[0]["status"] == 200);
     CHECK(is_uuid(reg[0]["headers"].value("lambda-extension-identifier", "")));
     CHECK(reg[0]["headers"].value("content-type", "").starts_with("application/json"));
-    json expected = {{"functionName", "extfn"}, {"functionVersion", "$LATEST"}, {"handler", "echo"}};
+    json expected = {
+        {"functionName", "extfn"}, {"functionVersion", "$LATEST"}, {"handler", "echo"}};
     if (name == "ext-account") {
       expected["accountId"] = "012345678912";
     }
@@ -153,7 +154,8 @@ TEST_CASE("extensions API: register refusals carry the exact section 4.6 bodies"
 
   // C35: ten extensions at most; none of the refusals above counted.
   for (int i = 1; i < 10; ++i) {
-    const HttpResult ok = register_extension(emu, "internal-" + std::to_string(i), R"({"events":[]})");
+    const HttpResult ok =
+        register_extension(emu, "internal-" + std::to_string(i), R"({"events":[]})");
     INFO("extension " << i << ": " << ok.body);
     CHECK(ok.status == 200);
   }
@@ -178,8 +180,8 @@ TEST_CASE("extensions API: an external extension cannot register twice",
       register_extension(emu, "ext-twice", R"({"events":["INVOKE","SHUTDOWN"]})");
   INFO(second.body);
   CHECK(second.status == 403);
-  CHECK(std::regex_match(second.body,
-                         std::regex(state_refusal_pattern("Registered", "Registered", "ext-twice"))));
+  CHECK(std::regex_match(
+      second.body, std::regex(state_refusal_pattern("Registered", "Registered", "ext-twice"))));
 }
 
 TEST_CASE("extensions API: registration closes at the runtime's first /next",
@@ -236,9 +238,10 @@ TEST_CASE("extensions API: /event/next and the error endpoints check identifier 
   }
 }
 
-TEST_CASE("extensions API: init/error is accepted twice, then /event/next is refused and Init "
-          "fails with Extension.InitError",
-          "[integration][extensions-api][C46]") {
+TEST_CASE(
+    "extensions API: init/error is accepted twice, then /event/next is refused and Init "
+    "fails with Extension.InitError",
+    "[integration][extensions-api][C46]") {
   // A shorter Init window: Init fails at the latest when the runtime's first /next arrives.
   EmulatorProcess emu(test_runtime(
       "slow-init:3000", {"--init", "eager", "--init-timeout", "30", "--function-name", "itfn"}));
@@ -334,8 +337,7 @@ TEST_CASE("extensions API: the INVOKE event matches the runtime's event",
   const std::string trace_id =
       "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1";
 
-  const HttpResult traced =
-      invoke(emu, R"({"do":"headers"})", {{"X-Amzn-Trace-Id", trace_id}});
+  const HttpResult traced = invoke(emu, R"({"do":"headers"})", {{"X-Amzn-Trace-Id", trace_id}});
   REQUIRE(traced.status == 200);
   const HttpResult untraced = invoke(emu, R"({"do":"headers"})");
   REQUIRE(untraced.status == 200);
@@ -382,8 +384,7 @@ TEST_CASE("extensions API: --disable-extensions answers 404 with an empty body",
 
   const std::string id = "6c3f9e62-7a8d-4b1e-9f2a-0123456789ab";
   const std::vector<HttpResult> calls = {
-      register_extension(emu, "late-internal"),
-      next_event(emu, id),
+      register_extension(emu, "late-internal"), next_event(emu, id),
       extension_call(emu, "POST", "/init/error", "{}",
                      {{"Lambda-Extension-Identifier", id},
                       {"Lambda-Extension-Function-Error-Type", "Extension.X"}}),

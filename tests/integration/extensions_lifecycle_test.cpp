@@ -88,9 +88,10 @@ TEST_CASE("extensions lifecycle: the runtime starts after every external extensi
                                "registered as ") != std::string::npos);
 }
 
-TEST_CASE("extensions lifecycle: no event reaches the runtime before every extension's first "
-          "/event/next",
-          "[integration][extensions-lifecycle][C40]") {
+TEST_CASE(
+    "extensions lifecycle: no event reaches the runtime before every extension's first "
+    "/event/next",
+    "[integration][extensions-lifecycle][C40]") {
   ExtensionLayer layer;
   layer.add("slow-init-ext", "fast", {"--init-delay", "400"});
   layer.add("quick-ext");
@@ -116,13 +117,14 @@ TEST_CASE("extensions lifecycle: no event reaches the runtime before every exten
   CHECK(ext_line < out.find(start));
 }
 
-TEST_CASE("extensions lifecycle: the caller is answered while an extension still works, the "
-          "work counts in Duration and delays the next invoke",
-          "[integration][extensions-lifecycle][C42]") {
+TEST_CASE(
+    "extensions lifecycle: the caller is answered while an extension still works, the "
+    "work counts in Duration and delays the next invoke",
+    "[integration][extensions-lifecycle][C42]") {
   ExtensionLayer layer;
   layer.add("post-worker", "slow-post:300");
-  EmulatorProcess emu(test_runtime("echo", {"--opt-dir", layer.dir(), "--trace",
-                                            "{tmp}/trace.jsonl"}));
+  EmulatorProcess emu(
+      test_runtime("echo", {"--opt-dir", layer.dir(), "--trace", "{tmp}/trace.jsonl"}));
   const HttpResult first = invoke(emu, R"({"n":1})");
   const std::int64_t first_answered = epoch_ns_now();
   const HttpResult second = invoke(emu, R"({"n":2})");
@@ -201,8 +203,8 @@ TEST_CASE("extensions lifecycle: an extension that never registers times Init ou
           "[integration][extensions-lifecycle][C44]") {
   ExtensionLayer layer;
   layer.add("silent", "no-register");
-  EmulatorProcess emu(test_runtime(
-      "echo", {"--opt-dir", layer.dir(), "--init-timeout", "0.3", "--timeout", "1"}));
+  EmulatorProcess emu(
+      test_runtime("echo", {"--opt-dir", layer.dir(), "--init-timeout", "0.3", "--timeout", "1"}));
   const HttpResult r = invoke(emu, "{}");
   INFO(r.body);
   INFO(emu.describe());
@@ -308,9 +310,10 @@ TEST_CASE("extensions lifecycle: without extensions the runtime is killed with n
   CHECK(lines_starting_with(emu.stdout_text(), "INIT_START ").size() == 2);
 }
 
-TEST_CASE("extensions lifecycle: SIGTERM to the emulator shuts down with reason spindown and "
-          "leaves nothing running",
-          "[integration][extensions-lifecycle][C56][C57]") {
+TEST_CASE(
+    "extensions lifecycle: SIGTERM to the emulator shuts down with reason spindown and "
+    "leaves nothing running",
+    "[integration][extensions-lifecycle][C56][C57]") {
   ExtensionLayer layer;
   layer.add("graceful");
   layer.add("stubborn", "hang-shutdown");

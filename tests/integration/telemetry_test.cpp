@@ -21,6 +21,11 @@
 namespace lambda_emu::testing {
 namespace {
 
+// Subscriptions close at the runtime's first /next (section 6.1), and the runtime starts as
+// soon as every extension registered: its Init takes a second so that the subscribers, which
+// subscribe right after registering, are not racing it. Events with "do" still work.
+const std::string kSubscriberRuntime = "slow-init:1000";
+
 const std::regex kTime(R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z)");
 
 std::string request_id_in(const std::string& line) {
@@ -29,9 +34,9 @@ std::string request_id_in(const std::string& line) {
   return std::regex_search(line, m, kUuid) ? m.str() : std::string();
 }
 
-std::string subscription(const std::string& types_json, const std::string& destination_json,
-                         const std::string& buffering_json =
-                             R"({"maxItems":1000,"maxBytes":262144,"timeoutMs":100})") {
+std::string subscription(
+    const std::string& types_json, const std::string& destination_json,
+    const std::string& buffering_json = R"({"maxItems":1000,"maxBytes":262144,"timeoutMs":100})") {
   return R"({"schemaVersion":"2022-12-13","types":)" + types_json + R"(,"buffering":)" +
          buffering_json + R"(,"destination":)" + destination_json + "}";
 }
@@ -82,9 +87,8 @@ std::size_t find_type(const std::vector<json>& records, std::string_view type,
 }
 
 std::size_t count_type(const std::vector<json>& records, std::string_view type) {
-  return static_cast<std::size_t>(std::count_if(records.begin(), records.end(), [&](const json& r) {
-    return r.value("type", "") == type;
-  }));
+  return static_cast<std::size_t>(std::count_if(
+      records.begin(), records.end(), [&](const json& r) { return r.value("type", "") == type; }));
 }
 
 std::string trimmed_line(std::string s) {
@@ -95,9 +99,9 @@ std::string trimmed_line(std::string s) {
 }
 
 struct ColdStartExpectations {
-  std::set<std::string> extensions;  // names of every registered extension
-  std::string subscriber;            // whose telemetrySubscription must show
-  std::vector<std::string> request_ids;  // the invokes, in order (first one is the cold start)
+  std::set<std::string> extensions;         // names of every registered extension
+  std::string subscriber;                   // whose telemetrySubscription must show
+  std::vector<std::string> request_ids;     // the invokes, in order (first one is the cold start)
   std::vector<std::size_t> produced_bytes;  // their response sizes
   int memory_mb = 3008;
   std::string function_line;  // printed by the first invoke
@@ -129,13 +133,14 @@ void check_cold_start(const std::vector<json>& records, const ColdStartExpectati
   }
   std::vector<std::string> expected = {"platform.initStart", "platform.initRuntimeDone"};
   expected.insert(expected.end(), x.extensions.size(), "platform.extension");
-  expected.insert(expected.end(), {"platform.initReport", "platform.start",
-                                   "platform.runtimeDone", "platform.report"});
+  expected.insert(expected.end(), {"platform.initReport", "platform.start", "platform.runtimeDone",
+                                   "platform.report"});
   CHECK(order == expected);
 
-  // C58: the subscription notice, between initStart and initRuntimeDone.
+  // C58: the subscription notice comes during Init. It may come before or after
+  // initRuntimeDone: the runtime starts once the extensions registered, while they subscribe.
   const std::size_t init_start = find_type(records, "platform.initStart");
-  const std::size_t runtime_done_init = find_type(records, "platform.initRuntimeDone");
+  const std::size_t runtime_done_init = find_type(records, "platform.initReport");
   bool subscription_seen = false;
   for (std::size_t i = 0; i < records.size(); ++i) {
     if (records[i].value("type", "") != "platform.telemetrySubscription") {
@@ -234,13 +239,15 @@ void check_cold_start(const std::vector<json>& records, const ColdStartExpectati
   }
 }
 
-TEST_CASE("telemetry: a subscriber gets the cold start and warm invokes in order, per the "
-          "schema of section 5.3",
-          "[integration][telemetry][C58][C62][C63][C65][C66][C67][C68]") {
+TEST_CASE(
+    "telemetry: a subscriber gets the cold start and warm invokes in order, per the "
+    "schema of section 5.3",
+    "[integration][telemetry][C58][C62][C63][C65][C66][C67][C68]") {
   ExtensionLayer layer;
   layer.add("tel", "telemetry:platform,function,extension");
   layer.add("plain-ext");
-  EmulatorProcess emu(test_runtime("script", {"--opt-dir", layer.dir(), "--memory", "512"}));
+  EmulatorProcess emu(
+      test_runtime(kSubscriberRuntime, {"--opt-dir", layer.dir(), "--memory", "512"}));
   const HttpResult first = invoke(emu, R"({"do":"print","lines":["hello telemetry"]})");
   const HttpResult second = invoke(emu, R"({"do":"echo","pad":"abc"})");
   INFO(emu.describe());
@@ -307,10 +314,10 @@ TEST_CASE("telemetry: subscriptions are validated and only open during Init",
   const std::vector<std::pair<std::string, std::string>> invalid = {
       {"maxItems 999",
        subscription(platform, kNowhere, R"({"maxItems":999,"maxBytes":262144,"timeoutMs":100})")},
-      {"maxItems 10001", subscription(platform, kNowhere,
-                                      R"({"maxItems":10001,"maxBytes":262144,"timeoutMs":100})")},
-      {"maxBytes 262143", subscription(platform, kNowhere,
-                                       R"({"maxItems":1000,"maxBytes":262143,"timeoutMs":100})")},
+      {"maxItems 10001",
+       subscription(platform, kNowhere, R"({"maxItems":10001,"maxBytes":262144,"timeoutMs":100})")},
+      {"maxBytes 262143",
+       subscription(platform, kNowhere, R"({"maxItems":1000,"maxBytes":262143,"timeoutMs":100})")},
       {"timeoutMs 24",
        subscription(platform, kNowhere, R"({"maxItems":1000,"maxBytes":262144,"timeoutMs":24})")},
       {"timeoutMs 30001", subscription(platform, kNowhere,
@@ -336,18 +343,48 @@ TEST_CASE("telemetry: subscriptions are validated and only open during Init",
       "TELEMETRY\tName: tel-internal\tState: Subscribed\tTypes: [Platform, Function]\n", kWait));
 }
 
-TEST_CASE("telemetry: subscribing after Init is refused", "[integration][telemetry][C61]") {
+TEST_CASE("telemetry: subscriptions close at the runtime's first /next",
+          "[integration][telemetry][C61]") {
   ExtensionLayer layer;
-  layer.add("holder");
-  EmulatorProcess emu(test_runtime("echo", {"--opt-dir", layer.dir()}));
-  REQUIRE(invoke(emu, "{}").status == 200);
-  const std::vector<json> reg = layer.records("holder", "register");
-  REQUIRE(reg.size() == 1);
-  const std::string id = reg[0]["headers"].value("lambda-extension-identifier", "");
-  const HttpResult r = subscribe(emu, id, subscription(R"(["platform"])", kNowhere));
-  INFO(r.body);
-  CHECK(r.status == 403);
-  CHECK(parse_json(r.body).contains("errorType"));
+  SECTION("after Init") {
+    layer.add("holder");
+    EmulatorProcess emu(test_runtime("echo", {"--opt-dir", layer.dir()}));
+    REQUIRE(invoke(emu, "{}").status == 200);
+    const std::vector<json> reg = layer.records("holder", "register");
+    REQUIRE(reg.size() == 1);
+    const std::string id = reg[0]["headers"].value("lambda-extension-identifier", "");
+    const HttpResult r = subscribe(emu, id, subscription(R"(["platform"])", kNowhere));
+    INFO(r.body);
+    CHECK(r.status == 403);
+    CHECK(parse_json(r.body).contains("errorType"));
+  }
+  SECTION("after the runtime's first /next, while an extension is still in Init") {
+    // A launched file that never registers: the test registers under its name and never
+    // calls /event/next, so Init stays open after the runtime's first /next.
+    layer.add("hold", "no-register");
+    EmulatorProcess emu(test_runtime(
+        "echo", {"--opt-dir", layer.dir(), "--init", "eager", "--trace", "{tmp}/trace.jsonl"}));
+    REQUIRE(layer.wait_for("hold", "start"));
+    const HttpResult reg = register_extension(emu, "hold", R"({"events":["INVOKE","SHUTDOWN"]})");
+    REQUIRE(reg.status == 200);
+    const bool runtime_asked = wait_until(
+        [&] {
+          for (const json& line : read_json_lines(emu.temp_dir() / "trace.jsonl")) {
+            if (line.value("kind", "") == "request" &&
+                line.value("path", "") == "/2018-06-01/runtime/invocation/next") {
+              return true;
+            }
+          }
+          return false;
+        },
+        kWait);
+    REQUIRE(runtime_asked);
+    const HttpResult r = subscribe(emu, reg.header("Lambda-Extension-Identifier").value_or(""),
+                                   subscription(R"(["platform"])", kNowhere));
+    INFO(r.body);
+    CHECK(r.status == 403);
+    CHECK(parse_json(r.body).contains("errorType"));
+  }
 }
 
 TEST_CASE("telemetry: one extension cannot subscribe through both the Logs and Telemetry APIs",
@@ -356,8 +393,8 @@ TEST_CASE("telemetry: one extension cannot subscribe through both the Logs and T
       "slow-init:20000", {"--init", "eager", "--init-timeout", "30", "--function-name", "itfn"}));
   REQUIRE(emu.wait_for_stdout("INIT_START ", kWait));
   const std::string logs_body =
-      R"({"schemaVersion":"2021-03-18","types":["platform","function"],"destination":)" +
-      kNowhere + "}";
+      R"({"schemaVersion":"2021-03-18","types":["platform","function"],"destination":)" + kNowhere +
+      "}";
   const std::string telemetry_body = subscription(R"(["platform"])", kNowhere);
 
   SECTION("Logs API first") {
@@ -383,12 +420,13 @@ TEST_CASE("telemetry: one extension cannot subscribe through both the Logs and T
   }
 }
 
-TEST_CASE("telemetry: a batch is flushed when it reaches maxItems", "[integration][telemetry][C64]") {
+TEST_CASE("telemetry: a batch is flushed when it reaches maxItems",
+          "[integration][telemetry][C64]") {
   ExtensionLayer layer;
   // A timeout far beyond this test's waits: only maxItems can flush in time.
   layer.add("batcher", "telemetry:function",
             {"--buffering", R"({"maxItems":1000,"timeoutMs":30000})"});
-  EmulatorProcess emu(test_runtime("script", {"--opt-dir", layer.dir()}));
+  EmulatorProcess emu(test_runtime(kSubscriberRuntime, {"--opt-dir", layer.dir()}));
   json lines = json::array();
   for (int i = 0; i < 2500; ++i) {
     lines.push_back("flood line " + std::to_string(i));
@@ -414,11 +452,11 @@ TEST_CASE("telemetry: batches a listener keeps refusing are dropped and reported
   ExtensionLayer layer;
   // The first deliveries fail, more than any bounded retry can outlast.
   layer.add("refuser", "telemetry:platform,function", {"--fail-first", "8"});
-  EmulatorProcess emu(test_runtime("script", {"--opt-dir", layer.dir()}));
+  EmulatorProcess emu(test_runtime(kSubscriberRuntime, {"--opt-dir", layer.dir()}));
   bool dropped = false;
   for (int i = 0; i < 40 && !dropped; ++i) {
-    REQUIRE(invoke(emu, R"({"do":"print","lines":["line )" + std::to_string(i) + R"("]})")
-                .status == 200);
+    REQUIRE(invoke(emu, R"({"do":"print","lines":["line )" + std::to_string(i) + R"("]})").status ==
+            200);
     dropped = wait_until(
         [&] { return count_type(layer.telemetry("refuser"), "platform.logsDropped") > 0; }, 500ms);
   }
@@ -440,11 +478,12 @@ TEST_CASE("telemetry: HTTP/1.0 and slow listeners get every record once, in orde
   ExtensionLayer layer;
   layer.add("old-listener", "telemetry:platform,function", {"--http10"});
   layer.add("slow-listener", "telemetry:platform,function", {"--listener-delay", "200"});
-  EmulatorProcess emu(test_runtime("script", {"--opt-dir", layer.dir()}));
+  EmulatorProcess emu(test_runtime(kSubscriberRuntime, {"--opt-dir", layer.dir()}));
   constexpr int kInvokes = 3;
   for (int i = 0; i < kInvokes; ++i) {
-    REQUIRE(invoke(emu, R"({"do":"print","lines":["invoke )" + std::to_string(i) + R"("]})")
-                .status == 200);
+    REQUIRE(
+        invoke(emu, R"({"do":"print","lines":["invoke )" + std::to_string(i) + R"("]})").status ==
+        200);
   }
   for (const std::string name : {"old-listener", "slow-listener"}) {
     INFO(name);
@@ -552,11 +591,11 @@ TEST_CASE("telemetry: a TCP destination receives newline-delimited JSON",
   REQUIRE(emu.wait_for_stdout("INIT_START ", kWait));
   const HttpResult reg = register_extension(emu, "tcp-sub", R"({"events":[]})");
   REQUIRE(reg.status == 200);
-  const HttpResult r = subscribe(
-      emu, reg.header("Lambda-Extension-Identifier").value_or(""),
-      subscription(R"(["platform"])",
-                   R"({"protocol":"TCP","port":)" + std::to_string(sink.port()) + "}",
-                   R"({"timeoutMs":25})"));
+  const HttpResult r =
+      subscribe(emu, reg.header("Lambda-Extension-Identifier").value_or(""),
+                subscription(R"(["platform"])",
+                             R"({"protocol":"TCP","port":)" + std::to_string(sink.port()) + "}",
+                             R"({"timeoutMs":25})"));
   INFO(r.body);
   REQUIRE(r.status == 200);
 
@@ -602,17 +641,17 @@ TEST_CASE("telemetry: a Node.js extension built on the http module receives the 
                        shell_quote(source_path("tests/extensions/node/telemetry-extension")) +
                        "\n");
   layer.add("plain-ext");
-  EmulatorProcess emu(test_runtime(
-      "script", {"--opt-dir", layer.dir(), "--env", "TELEMETRY_OUT={tmp}/node-telemetry.jsonl",
-                 "--env", "LAMBDA_EMU_NODE=" + node}));
+  EmulatorProcess emu(test_runtime(kSubscriberRuntime, {"--opt-dir", layer.dir(), "--env",
+                                                        "TELEMETRY_OUT={tmp}/node-telemetry.jsonl",
+                                                        "--env", "LAMBDA_EMU_NODE=" + node}));
   const HttpResult first = invoke(emu, R"({"do":"print","lines":["hello from the node test"]})");
   const HttpResult second = invoke(emu, R"({"do":"echo"})");
   INFO(emu.describe());
   REQUIRE(first.status == 200);
   REQUIRE(second.status == 200);
   const std::filesystem::path out_file = emu.temp_dir() / "node-telemetry.jsonl";
-  REQUIRE(wait_until(
-      [&] { return count_type(read_json_lines(out_file), "platform.report") >= 2; }, kWait));
+  REQUIRE(wait_until([&] { return count_type(read_json_lines(out_file), "platform.report") >= 2; },
+                     kWait));
   CHECK(emu.stop() == 0);
 
   const std::string out = emu.stdout_text();
@@ -631,10 +670,9 @@ TEST_CASE("telemetry: a Node.js extension built on the http module receives the 
   // Its own console output comes back as extension records.
   bool own_line = false;
   for (const json& r : records) {
-    own_line = own_line ||
-               (r.value("type", "") == "extension" &&
-                trimmed_line(r.value("record", "")) ==
-                    "[node-telemetry] INVOKE " + request_id_in(starts[0]));
+    own_line = own_line || (r.value("type", "") == "extension" &&
+                            trimmed_line(r.value("record", "")) ==
+                                "[node-telemetry] INVOKE " + request_id_in(starts[0]));
   }
   CHECK(own_line);
 }

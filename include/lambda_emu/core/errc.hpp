@@ -12,13 +12,13 @@ enum class errc {
   payload_too_large,         // 413 RequestEntityTooLarge (C12)
   invalid_response_mode,     // 400 InvalidFunctionResponseMode (C14)
   // Extensions API (section 4.6); all 403.
-  extension_invalid_event_type,     // Extension.InvalidEventType (C33)
-  extension_invalid_state,          // Extension.InvalidExtensionState (C34, C46)
-  extension_too_many,               // Extension.TooManyExtensions (C35)
-  extension_registration_closed,    // Extension.RegistrationClosed (C36)
-  extension_unknown_identifier,     // Extension.UnknownExtensionIdentifier (C38)
-  telemetry_subscription_closed,    // Telemetry.SubscriptionClosed (C61)
-  telemetry_logs_api_conflict,      // both the Logs and the Telemetry API (C69)
+  extension_invalid_event_type,   // Extension.InvalidEventType (C33)
+  extension_invalid_state,        // Extension.InvalidExtensionState (C34, C46)
+  extension_too_many,             // Extension.TooManyExtensions (C35)
+  extension_registration_closed,  // Extension.RegistrationClosed (C36)
+  extension_unknown_identifier,   // Extension.UnknownExtensionIdentifier (C38)
+  telemetry_subscription_closed,  // Telemetry.SubscriptionClosed (C61)
+  telemetry_logs_api_conflict,    // both the Logs and the Telemetry API (C69)
 };
 
 [[nodiscard]] const std::error_category& lifecycle_category();

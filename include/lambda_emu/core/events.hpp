@@ -3,8 +3,8 @@
 //
 // Adapters validate what they can before building an event (request ids are checked by the core
 // because only it knows the current invoke). Bodies are moved in, never copied.
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
@@ -103,9 +103,9 @@ struct TimerFired {
   TimerId id;
 };
 
-using Event = std::variant<InvokeArrived, InitRequested, StopRequested, LaunchFailed,
-                           ProcessExited, RuntimeNext, RuntimeResponse, RuntimeError,
-                           RuntimeInitError, ExtensionRegister, ExtensionNext, ExtensionInitError,
-                           ExtensionExitError, TelemetrySubscribe, TimerFired>;
+using Event = std::variant<InvokeArrived, InitRequested, StopRequested, LaunchFailed, ProcessExited,
+                           RuntimeNext, RuntimeResponse, RuntimeError, RuntimeInitError,
+                           ExtensionRegister, ExtensionNext, ExtensionInitError, ExtensionExitError,
+                           TelemetrySubscribe, TimerFired>;
 
 }  // namespace lambda_emu::core

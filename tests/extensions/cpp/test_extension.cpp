@@ -283,13 +283,13 @@ class TelemetryListener {
       http::response<http::string_body> res;
       res.version(http10_ ? 10 : 11);
       if (take_failure()) {
-        g_record.write("telemetry_refused", {{"path", std::string(req.target())},
-                                             {"batch", body_value(req.body())}});
+        g_record.write("telemetry_refused",
+                       {{"path", std::string(req.target())}, {"batch", body_value(req.body())}});
         res.result(http::status::internal_server_error);
       } else if (http10_ && chunked) {
         // A listener that reads exactly Content-Length bytes cannot take a chunked body.
-        g_record.write("telemetry_error", {{"reason", "chunked body"},
-                                           {"path", std::string(req.target())}});
+        g_record.write("telemetry_error",
+                       {{"reason", "chunked body"}, {"path", std::string(req.target())}});
         res.result(http::status::length_required);
       } else {
         g_record.write("telemetry", {{"method", std::string(req.method_string())},
@@ -422,8 +422,8 @@ class Extension {
         R"({"errorMessage":"test-extension: bad configuration","errorType":"Extension.ConfigInvalid","stackTrace":[]})";
     auto res = client_.send(std::move(req));
     if (res)
-      g_record.write("init_error", {{"status", res->result_int()},
-                                    {"body", body_value(res->body())}});
+      g_record.write("init_error",
+                     {{"status", res->result_int()}, {"body", body_value(res->body())}});
     say("reported an init error, exiting");
     g_record.exit(1);
   }
@@ -489,8 +489,8 @@ class Extension {
           R"({"errorMessage":"test-extension: giving up","errorType":"Extension.TestExit","stackTrace":[]})";
       auto res = client_.send(std::move(req));
       if (res)
-        g_record.write("exit_error", {{"status", res->result_int()},
-                                      {"body", body_value(res->body())}});
+        g_record.write("exit_error",
+                       {{"status", res->result_int()}, {"body", body_value(res->body())}});
       say("reported an exit error, exiting");
       g_record.exit(1);
     }
@@ -526,19 +526,20 @@ class Extension {
 };
 
 bool known_mode(std::string_view m) {
-  static constexpr std::string_view kPlain[] = {"fast",       "crash-invoke", "hang-shutdown",
-                                                "init-error", "exit-error",   "no-register",
+  static constexpr std::string_view kPlain[] = {"fast",       "crash-invoke",       "hang-shutdown",
+                                                "init-error", "exit-error",         "no-register",
                                                 "never-next", "next-after-shutdown"};
   return std::find(std::begin(kPlain), std::end(kPlain), m) != std::end(kPlain) ||
          m.starts_with("slow-post:") || m.starts_with("telemetry:");
 }
 
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr,
-               "test-extension: %s\nusage: test-extension [--name N] [--events LIST] [--record "
-               "FILE] [--mode M] [--listener-delay MS] [--fail-first N] [--http10] [--buffering JSON] "
-               "[--accept-account-id] [--register-delay MS] [--init-delay MS]\n",
-               why);
+  std::fprintf(
+      stderr,
+      "test-extension: %s\nusage: test-extension [--name N] [--events LIST] [--record "
+      "FILE] [--mode M] [--listener-delay MS] [--fail-first N] [--http10] [--buffering JSON] "
+      "[--accept-account-id] [--register-delay MS] [--init-delay MS]\n",
+      why);
   std::exit(2);
 }
 
@@ -587,13 +588,18 @@ Options parse(int argc, char** argv) {
 
 // What the extension was started with, so tests can check the extension environment (section 7).
 json start_record(const Options& opt) {
-  static constexpr const char* kVars[] = {
-      "AWS_LAMBDA_RUNTIME_API",      "_HANDLER",
-      "LAMBDA_TASK_ROOT",            "AWS_LAMBDA_FUNCTION_NAME",
-      "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-      "AWS_REGION",                  "AWS_DEFAULT_REGION",
-      "AWS_LAMBDA_LOG_GROUP_NAME",   "AWS_LAMBDA_INITIALIZATION_TYPE",
-      "AWS_EXECUTION_ENV",           "CUSTOM_VAR"};
+  static constexpr const char* kVars[] = {"AWS_LAMBDA_RUNTIME_API",
+                                          "_HANDLER",
+                                          "LAMBDA_TASK_ROOT",
+                                          "AWS_LAMBDA_FUNCTION_NAME",
+                                          "AWS_LAMBDA_FUNCTION_VERSION",
+                                          "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                                          "AWS_REGION",
+                                          "AWS_DEFAULT_REGION",
+                                          "AWS_LAMBDA_LOG_GROUP_NAME",
+                                          "AWS_LAMBDA_INITIALIZATION_TYPE",
+                                          "AWS_EXECUTION_ENV",
+                                          "CUSTOM_VAR"};
   json env = json::object();
   for (const char* var : kVars) {
     const char* v = std::getenv(var);

@@ -91,7 +91,8 @@ TEST_CASE("extensions: no invoke before the runtime and every extension called n
   REQUIRE(ext[0].events == std::vector<std::string>{"INVOKE", "SHUTDOWN"});
 }
 
-TEST_CASE("extensions: the cold start emits its records in Lambda's order", "[core][extensions][C65]") {
+TEST_CASE("extensions: the cold start emits its records in Lambda's order",
+          "[core][extensions][C65]") {
   SandboxHarness h(with_extensions({"a"}));
   h.invoke("x");
   h.register_extension("a", id_a);
@@ -101,9 +102,9 @@ TEST_CASE("extensions: the cold start emits its records in Lambda's order", "[co
   h.next();
   h.extension_next(id_a);
   const std::vector<std::size_t> order = {
-      index_of<InitStartRecord>(h.actions),   index_of<InitRuntimeDoneRecord>(h.actions),
-      index_of<ExtensionRecord>(h.actions),   index_of<InitReportRecord>(h.actions),
-      index_of<StartRecord>(h.actions),       index_of<RuntimeDoneRecord>(h.actions),
+      index_of<InitStartRecord>(h.actions), index_of<InitRuntimeDoneRecord>(h.actions),
+      index_of<ExtensionRecord>(h.actions), index_of<InitReportRecord>(h.actions),
+      index_of<StartRecord>(h.actions),     index_of<RuntimeDoneRecord>(h.actions),
       index_of<ReportRecord>(h.actions)};
   REQUIRE(std::is_sorted(order.begin(), order.end()));
   REQUIRE(order.back() < h.actions.size());
@@ -158,7 +159,8 @@ TEST_CASE("extensions: an extension that never calls next times the invoke out",
   REQUIRE(h.events_for(id_a).back().reason == ShutdownReason::timeout);
 }
 
-TEST_CASE("extensions: one that never registers runs Init into its limit", "[core][extensions][C44]") {
+TEST_CASE("extensions: one that never registers runs Init into its limit",
+          "[core][extensions][C44]") {
   SandboxHarness h(with_extensions({"a"}));
   h.invoke("x");
   h.advance(10s);
@@ -194,8 +196,8 @@ TEST_CASE("extensions: register checks events, names, the limit and the window",
   r = h.register_extension("inside", "dddddddd-0000-4000-8000-000000000004", {});
   REQUIRE(r.refusal->message == "Extension with this name already registered");
   for (int i = 0; i < 8; ++i) {
-    REQUIRE_FALSE(h.register_extension("in" + std::to_string(i), "id" + std::to_string(i), {})
-                      .refusal);
+    REQUIRE_FALSE(
+        h.register_extension("in" + std::to_string(i), "id" + std::to_string(i), {}).refusal);
   }
   r = h.register_extension("eleventh", "id11", {});
   REQUIRE(r.refusal->code == errc::extension_too_many);

@@ -81,5 +81,6 @@ TEST_CASE("platform log: EXTENSION and TELEMETRY lines at Init", "[telemetry][lo
       TelemetrySubscriptionRecord{{}, "my-ext", {"platform", "function"}, false}, "us-east-1");
   REQUIRE(sub == std::vector<std::string>{"TELEMETRY\tName: my-ext\tState: Subscribed\tTypes: "
                                           "[Platform, Function]"});
-  REQUIRE(telemetry::platform_log_lines(ShutdownRecord{{}, ShutdownReason::spindown, {}}, "x").empty());
+  REQUIRE(
+      telemetry::platform_log_lines(ShutdownRecord{{}, ShutdownReason::spindown, {}}, "x").empty());
 }
