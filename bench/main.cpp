@@ -20,11 +20,13 @@
 
 #include "child_process.hpp"
 #include "cold_start.hpp"
+#include "extension_invokes.hpp"
 #include "floor_servers.hpp"
 #include "http_client.hpp"
 #include "options.hpp"
 #include "report.hpp"
 #include "run_context.hpp"
+#include "telemetry_invokes.hpp"
 #include "warm_invokes.hpp"
 
 namespace {
@@ -43,6 +45,18 @@ int run_bench(Options opt) {
         return 1;
       }
     }
+  }
+  // The extension and telemetry parts need lambda-emu and test-extension.
+  if (opt.floor_only) {
+    opt.extensions = false;
+    opt.telemetry = false;
+  }
+  if ((opt.extensions || opt.telemetry) && !std::filesystem::exists(opt.extension)) {
+    std::fprintf(stderr,
+                 "lambda-emu-bench: %s not found (build test-extension, pass --extension, or use "
+                 "--no-extensions --no-telemetry)\n",
+                 opt.extension.c_str());
+    return 1;
   }
   Context ctx;
   ctx.opt = std::move(opt);
@@ -70,6 +84,8 @@ int run_bench(Options opt) {
   if (with_emulator)
     std::printf("  emulator  %s\n", ctx.opt.emulator.c_str());
   std::printf("  runtime   %s (handler echo)\n", ctx.opt.runtime.c_str());
+  if (ctx.opt.extensions || ctx.opt.telemetry)
+    std::printf("  extension %s\n", ctx.opt.extension.c_str());
   std::printf("  floor     client -> relay -> echo server (separate processes, Beast)\n");
   std::printf("  placement %s\n", placement_text(ctx).c_str());
   std::printf("  load      %s (from /proc/loadavg at the start)\n", load_at_start.c_str());
@@ -77,11 +93,21 @@ int run_bench(Options opt) {
 
   bool fatal = false;
   WarmResult warm;
+  ExtensionResult extensions;
+  TelemetryResult telemetry;
   ColdResult cold;
   if (!fatal && ctx.opt.warm) {
     std::printf("\nWarm invokes\n");
     warm = run_warm(ctx);
     fatal = !warm.ran;
+  }
+  if (!fatal && ctx.opt.extensions) {
+    std::printf("\nExternal extensions\n");
+    extensions = run_extensions(ctx);
+  }
+  if (!fatal && ctx.opt.telemetry) {
+    std::printf("\nTelemetry\n");
+    telemetry = run_telemetry(ctx);
   }
   if (!fatal && ctx.opt.cold) {
     std::printf("\nCold start\n");
@@ -89,6 +115,8 @@ int run_bench(Options opt) {
   }
 
   const json warm_json = report_warm(warm);
+  const json extensions_json = report_extensions(extensions);
+  const json telemetry_json = report_telemetry(telemetry);
   const json cold_json = report_cold(cold);
   if (!ctx.notes.empty())
     std::printf("\nNotes\n");
@@ -105,6 +133,8 @@ int run_bench(Options opt) {
     json doc{{"tool", "lambda-emu-bench"},
              {"emulator", with_emulator ? json(ctx.opt.emulator) : json(nullptr)},
              {"runtime", ctx.opt.runtime},
+             {"extension",
+              ctx.opt.extensions || ctx.opt.telemetry ? json(ctx.opt.extension) : json(nullptr)},
              {"placement", {{"pinned", ctx.pinned}, {"description", placement_text(ctx)}}},
              {"load_average_at_start", load_at_start},
              {"options",
@@ -114,8 +144,15 @@ int run_bench(Options opt) {
                {"warmup_at_100B", ctx.opt.warmup},
                {"block", ctx.opt.block},
                {"cold_runs", ctx.opt.cold_runs},
+               {"ext_iterations",
+                ctx.opt.ext_iterations ? json(*ctx.opt.ext_iterations) : json(nullptr)},
+               {"telemetry_iterations",
+                ctx.opt.telemetry_iterations ? json(*ctx.opt.telemetry_iterations) : json(nullptr)},
+               {"listener_delay_ms", ctx.opt.listener_delay_ms},
                {"quick", ctx.opt.quick}}},
              {"warm", warm_json},
+             {"extensions", extensions_json},
+             {"telemetry", telemetry_json},
              {"cold", cold_json},
              {"notes", ctx.notes},
              {"failures", ctx.failures}};

@@ -18,11 +18,13 @@ namespace {
 constexpr const char* kUsage = R"(usage: lambda-emu-bench [options]
 
 Measures lambda-emu (serve --handler echo -- test-runtime) against a loopback floor
-measured in the same run, interleaved: warm sequential invokes and cold start.
+measured in the same run, interleaved: warm sequential invokes, what external extensions add
+to an invoke, that a slow telemetry listener delays none, and cold start.
 
 options:
   --emulator PATH       lambda-emu binary (default: lambda-emu next to this binary)
   --runtime PATH        runtime binary (default: test-runtime next to this binary)
+  --extension PATH      test-extension binary (default: test-extension next to this binary)
   --sizes LIST          payload sizes, e.g. 100,100K,1M (K=1000, Ki=1024; default 100,100K,1M)
   --iterations N        measured invokes at the smallest size; the other sizes keep the default
                         ratio (defaults: 3000 at 100 B, 1000 at 100 KB, 300 at 1 MB, log-linear
@@ -30,11 +32,19 @@ options:
   --warmup N            warm-up invokes per path at 100 B, fewer for larger sizes (default 200)
   --block N             invokes per interleaved block (default 100, at most 1/10 of a size's run)
   --cold-runs N         cold starts of each kind (default 20)
-  --quick               smoke run: 1/10 of the iterations, 20 warm-up, 5 cold runs
-  --pin                 pin client, relay and lambda-emu to one CPU, echo server and runtime to
-                        another (warm part only); default: the OS places processes freely
+  --ext-iterations N    extensions part: measured invokes per path, back to back and paced
+                        each (default 3000)
+  --telemetry-iterations N
+                        telemetry part: measured invokes per path (default 20000)
+  --listener-delay MS   telemetry part: the listener answers each batch after MS (default 200)
+  --quick               smoke run: 1/10 of the iterations (telemetry: 1/4), 20 warm-up,
+                        5 cold runs
+  --pin                 pin client, relay and lambda-emu to one CPU, echo server, runtime and
+                        extensions to another (not the cold starts); default: the OS places
+                        processes freely
   --floor-only          measure only the floor and the runtime's own cold start (no lambda-emu)
-  --no-warm, --no-cold  skip a part
+  --no-warm, --no-extensions, --no-telemetry, --no-cold
+                        skip a part
   --json FILE           also write the results as JSON
   --emulator-log FILE   append the emulator's and runtime's stdout/stderr here (default: discard)
   --help                this text
@@ -110,6 +120,8 @@ Options parse_options(int argc, char** argv) {
       o.emulator = value();
     } else if (arg == "--runtime") {
       o.runtime = value();
+    } else if (arg == "--extension") {
+      o.extension = value();
     } else if (arg == "--sizes") {
       o.sizes.clear();
       std::string list = value();
@@ -133,6 +145,12 @@ Options parse_options(int argc, char** argv) {
       o.block = std::max<std::size_t>(1, parse_count(arg, value()));
     } else if (arg == "--cold-runs") {
       cold_runs = parse_count(arg, value());
+    } else if (arg == "--ext-iterations") {
+      o.ext_iterations = std::max<std::size_t>(1, parse_count(arg, value()));
+    } else if (arg == "--telemetry-iterations") {
+      o.telemetry_iterations = std::max<std::size_t>(1, parse_count(arg, value()));
+    } else if (arg == "--listener-delay") {
+      o.listener_delay_ms = parse_count(arg, value());
     } else if (arg == "--json") {
       o.json_path = value();
     } else if (arg == "--emulator-log") {
@@ -145,6 +163,10 @@ Options parse_options(int argc, char** argv) {
       o.floor_only = true;
     } else if (arg == "--no-warm") {
       o.warm = false;
+    } else if (arg == "--no-extensions") {
+      o.extensions = false;
+    } else if (arg == "--no-telemetry") {
+      o.telemetry = false;
     } else if (arg == "--no-cold") {
       o.cold = false;
     } else {
@@ -167,6 +189,8 @@ Options parse_options(int argc, char** argv) {
     o.emulator = dir + "/lambda-emu";
   if (o.runtime.empty())
     o.runtime = dir + "/test-runtime";
+  if (o.extension.empty())
+    o.extension = dir + "/test-extension";
   return o;
 }
 

@@ -10,11 +10,15 @@ namespace bench {
 struct Options {
   std::string emulator;
   std::string runtime;
+  std::string extension;  // test-extension, for the extension and telemetry parts
   std::vector<std::size_t> sizes{100, 100'000, 1'000'000};
   std::optional<std::size_t> iterations;  // at the smallest size; larger sizes get fewer
   std::size_t warmup = 200;               // at 100 B; larger sizes get fewer
   std::size_t block = 100;
   std::size_t cold_runs = 20;
+  std::optional<std::size_t> ext_iterations;        // per path and phase; default 3000
+  std::optional<std::size_t> telemetry_iterations;  // per path; default 20000
+  std::size_t listener_delay_ms = 200;              // the slow telemetry listener, per batch
   std::string json_path;
   std::string emulator_log;
   bool quick = false;
@@ -22,6 +26,8 @@ struct Options {
   bool pin = false;
   bool floor_only = false;
   bool warm = true;
+  bool extensions = true;
+  bool telemetry = true;
   bool cold = true;
 };
 

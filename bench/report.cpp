@@ -43,6 +43,17 @@ json summary_json(const Summary& s, const PathRun& run) {
           {"errors", run.errors}, {"first_error", run.first_error}};
 }
 
+// A REPORT Duration summary (samples in microseconds).
+json duration_json(const std::vector<double>& samples_us) {
+  const Summary s = summarize(samples_us);
+  return {{"count", s.count},   {"p50_us", s.p50_us}, {"p90_us", s.p90_us},
+          {"p99_us", s.p99_us}, {"max_us", s.max_us}, {"mean_us", s.mean_us}};
+}
+
+// The target for what one external extension adds to an invoke's cycle: at most 1.3 loopback
+// round trips (p50).
+constexpr double kHopTarget = 1.3;
+
 void print_path(const std::string& size, const char* label, const Summary& s, const PathRun& run) {
   std::printf("  %-8s %-10s %6zu %9.1f %9.1f %9.1f %10.0f %7zu\n", size.c_str(), label, s.count,
               s.p50_us, s.p90_us, s.p99_us, s.per_second, run.errors);
@@ -99,6 +110,195 @@ json report_warm(const WarmResult& warm) {
   return out;
 }
 
+json report_extensions(const ExtensionResult& ext) {
+  if (!ext.ran)
+    return nullptr;
+  const Summary rtt = summarize(ext.round_trip.samples_us);
+  std::vector<Summary> cycle, caller, cycle_d, caller_d;
+  for (const auto& v : ext.variants) {
+    cycle.push_back(summarize(v.cycle.samples_us));
+    caller.push_back(summarize(v.caller.samples_us));
+    cycle_d.push_back(summarize(v.cycle_duration_us));
+    caller_d.push_back(summarize(v.caller_duration_us));
+  }
+  auto label = [](const ExtensionVariantRun& v) {
+    if (v.extensions == 0)
+      return std::string("no extension");
+    return std::to_string(v.extensions) + (v.extensions == 1 ? " extension" : " extensions");
+  };
+  auto row = [](const std::string& name, const Summary& s, const std::string& tail) {
+    std::printf("  %-22s %6zu %9.1f %9.1f %9.1f %9.1f%s\n", name.c_str(), s.count, s.p50_us,
+                s.p90_us, s.p99_us, s.mean_us, tail.c_str());
+  };
+  auto with_errors = [](const Summary& s, const PathRun& run) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " %10.0f %7zu", s.per_second, run.errors);
+    return std::string(buf);
+  };
+
+  std::printf(
+      "\nExternal extensions (test-extension --mode fast), %zu B events, interleaved blocks, "
+      "microseconds\n",
+      ext.payload);
+  std::printf(
+      "  Full cycle: back-to-back invokes, each waiting for the previous one's runtime and "
+      "extensions\n");
+  std::printf("  %-22s %6s %9s %9s %9s %9s %10s %7s\n", "path", "n", "p50", "p90", "p99", "mean",
+              "invokes/s", "errors");
+  row("loopback round trip", rtt, with_errors(rtt, ext.round_trip));
+  for (std::size_t i = 0; i < ext.variants.size(); ++i)
+    row(label(ext.variants[i]), cycle[i], with_errors(cycle[i], ext.variants[i].cycle));
+  std::printf("  REPORT Duration of the same invokes\n");
+  for (std::size_t i = 0; i < ext.variants.size(); ++i) {
+    if (ext.variants[i].reports_ok)
+      row(label(ext.variants[i]), cycle_d[i], "");
+    else
+      std::printf("  %-22s (REPORT lines do not match the invokes: see Failures)\n",
+                  label(ext.variants[i]).c_str());
+  }
+  std::printf(
+      "  Caller latency: a %lld us pause before each invoke, so it finds the environment "
+      "ready\n",
+      static_cast<long long>(ext.pause.count()));
+  std::printf("  %-22s %6s %9s %9s %9s %9s %10s %7s %s\n", "path", "n", "p50", "p90", "p99", "mean",
+              "", "errors", "queued?");
+  for (std::size_t i = 0; i < ext.variants.size(); ++i) {
+    char tail[64];
+    std::snprintf(tail, sizeof tail, " %10s %7zu %7zu", "", ext.variants[i].caller.errors,
+                  ext.variants[i].possibly_queued);
+    row(label(ext.variants[i]), caller[i], tail);
+  }
+
+  std::printf(
+      "  Added per extension hop, against no extension (RTT: loopback round trip, p50 %.1f, "
+      "mean %.1f)\n",
+      rtt.p50_us, rtt.mean_us);
+  std::printf("  %-22s %28s %18s %13s %13s\n", "", "cycle p50 per hop", "cycle mean per hop",
+              "Duration p50", "caller p50");
+  json variants = json::array();
+  for (std::size_t i = 0; i < ext.variants.size(); ++i) {
+    const auto& v = ext.variants[i];
+    json j{{"extensions", v.extensions},
+           {"label", label(v)},
+           {"cycle", summary_json(cycle[i], v.cycle)},
+           {"caller", summary_json(caller[i], v.caller)},
+           {"caller_possibly_queued", v.possibly_queued},
+           {"reports_ok", v.reports_ok},
+           {"cycle_report_duration", v.reports_ok ? duration_json(v.cycle_duration_us) : json()},
+           {"caller_report_duration", v.reports_ok ? duration_json(v.caller_duration_us) : json()}};
+    if (v.extensions > 0) {
+      const double k = static_cast<double>(v.extensions);
+      const double hop_p50 = (cycle[i].p50_us - cycle[0].p50_us) / k;
+      const double hop_mean = (cycle[i].mean_us - cycle[0].mean_us) / k;
+      const double r50 = rtt.p50_us > 0 ? hop_p50 / rtt.p50_us : 0;
+      const double rmean = rtt.mean_us > 0 ? hop_mean / rtt.mean_us : 0;
+      const bool durations = v.reports_ok && ext.variants[0].reports_ok;
+      const double hop_duration = durations ? (cycle_d[i].p50_us - cycle_d[0].p50_us) / k : 0;
+      const double caller_p50 = caller[i].p50_us - caller[0].p50_us;
+      const double caller_p99 = caller[i].p99_us - caller[0].p99_us;
+      char duration_text[32] = "n/a";
+      if (durations)
+        std::snprintf(duration_text, sizeof duration_text, "%+.1f", hop_duration);
+      std::printf("  %-22s %+9.1f = %5.2fx RTT %s %+9.1f = %5.2fx %13s %+13.1f\n", label(v).c_str(),
+                  hop_p50, r50, verdict(r50, Target{kHopTarget}).c_str(), hop_mean, rmean,
+                  duration_text, caller_p50);
+      j["added_per_hop"] = {{"cycle_p50_us", hop_p50},
+                            {"cycle_mean_us", hop_mean},
+                            {"ratio_to_round_trip_p50", r50},
+                            {"ratio_to_round_trip_mean", rmean},
+                            {"report_duration_p50_us", durations ? json(hop_duration) : json()},
+                            {"target_ratio_p50", kHopTarget},
+                            {"pass", r50 <= kHopTarget}};
+      j["caller_added_us"] = {{"p50", caller_p50}, {"p99", caller_p99}};
+    }
+    variants.push_back(std::move(j));
+  }
+  std::printf(
+      "  per hop = (with k extensions - without) / k; target <= %.1fx RTT at p50 "
+      "(informational)\n",
+      kHopTarget);
+  return {{"payload_bytes", ext.payload},
+          {"iterations", ext.iterations},
+          {"warmup", ext.warmup},
+          {"block", ext.block},
+          {"caller_pause_us", ext.pause.count()},
+          {"loopback_round_trip", summary_json(rtt, ext.round_trip)},
+          {"variants", variants}};
+}
+
+json report_telemetry(const TelemetryResult& tel) {
+  if (!tel.ran)
+    return nullptr;
+  const Summary a = summarize(tel.without.samples_us);
+  const Summary b = summarize(tel.with.samples_us);
+  std::printf(
+      "\nTelemetry: one subscriber (%s) whose listener answers each batch after %zu ms, "
+      "%zu B events, microseconds\n",
+      tel.types.c_str(), tel.listener_delay_ms, tel.payload);
+  std::printf("  %-24s %6s %9s %9s %9s %9s %7s %10s %7s\n", "path", "n", "p50", "p90", "p99", "max",
+              ">1ms", "invokes/s", "errors");
+  // Invokes slower than 1 ms: where a stall behind a slow listener would show.
+  auto over_1ms = [](const PathRun& run) {
+    return static_cast<std::size_t>(std::count_if(run.samples_us.begin(), run.samples_us.end(),
+                                                  [](double us) { return us > 1000; }));
+  };
+  auto row = [&](const char* name, const Summary& s, const PathRun& run) {
+    std::printf("  %-24s %6zu %9.1f %9.1f %9.1f %9.1f %7zu %10.0f %7zu\n", name, s.count, s.p50_us,
+                s.p90_us, s.p99_us, s.max_us, over_1ms(run), s.per_second, run.errors);
+  };
+  row("no extension", a, tel.without);
+  row("slow telemetry listener", b, tel.with);
+  std::printf("  %-24s %6s %+9.1f %+9.1f %+9.1f %+9.1f\n", "difference", "", b.p50_us - a.p50_us,
+              b.p90_us - a.p90_us, b.p99_us - a.p99_us, b.max_us - a.max_us);
+  json j{
+      {"payload_bytes", tel.payload},
+      {"iterations", tel.iterations},
+      {"warmup", tel.warmup},
+      {"block", tel.block},
+      {"listener_delay_ms", tel.listener_delay_ms},
+      {"types", tel.types},
+      {"run_seconds", tel.run_seconds},
+      {"without", summary_json(a, tel.without)},
+      {"with_slow_listener", summary_json(b, tel.with)},
+      {"over_1ms",
+       {{"without", over_1ms(tel.without)}, {"with_slow_listener", over_1ms(tel.with)}}},
+      {"difference_us",
+       {{"p50", b.p50_us - a.p50_us}, {"p90", b.p90_us - a.p90_us}, {"p99", b.p99_us - a.p99_us}}},
+      {"report_duration_without",
+       tel.duration_without_us.empty() ? json() : duration_json(tel.duration_without_us)},
+      {"report_duration_with",
+       tel.duration_with_us.empty() ? json() : duration_json(tel.duration_with_us)}};
+  if (!tel.duration_without_us.empty() && !tel.duration_with_us.empty()) {
+    const Summary da = summarize(tel.duration_without_us);
+    const Summary db = summarize(tel.duration_with_us);
+    std::printf("  REPORT Duration          %6s %9s %9s %9s\n", "", "p50", "p90", "p99");
+    std::printf("  %-24s %6zu %9.1f %9.1f %9.1f\n", "no extension", da.count, da.p50_us, da.p90_us,
+                da.p99_us);
+    std::printf("  %-24s %6zu %9.1f %9.1f %9.1f\n", "slow telemetry listener", db.count, db.p50_us,
+                db.p90_us, db.p99_us);
+  }
+  const auto& d = tel.delivery;
+  if (d.known) {
+    std::printf(
+        "  listener: %zu batches (%zu records) received while the invokes ran (%.1f s); "
+        "%zu batches in all,\n  the largest %zu records; platform.logsDropped notices received: "
+        "%zu (reporting %llu records)\n",
+        d.batches_in_run, d.records_in_run, tel.run_seconds, d.batches, d.max_batch,
+        d.dropped_notices, static_cast<unsigned long long>(d.dropped_records));
+  } else {
+    std::printf("  listener: deliveries not counted (%s)\n", d.error.c_str());
+  }
+  j["delivery"] = d.known ? json{{"batches", d.batches},
+                                 {"batches_during_run", d.batches_in_run},
+                                 {"records", d.records},
+                                 {"records_during_run", d.records_in_run},
+                                 {"largest_batch", d.max_batch},
+                                 {"logs_dropped_notices", d.dropped_notices},
+                                 {"dropped_records", d.dropped_records}}
+                          : json{{"error", d.error}};
+  return j;
+}
+
 json report_cold(const ColdResult& cold) {
   if (!cold.ran_runtime)
     return nullptr;
@@ -147,8 +347,8 @@ std::string placement_text(const Context& ctx) {
   };
   if (ctx.pinned)
     return "pinned: client, relay, lambda-emu on CPU " + list(ctx.cpu_a) +
-           "; echo server, runtime on CPU " + list(ctx.cpu_b) +
-           " (warm part; cold-start children unpinned)";
+           "; echo server, runtime, extensions on CPU " + list(ctx.cpu_b) +
+           " (cold-start children unpinned)";
   return "not pinned: the OS schedules every process freely on CPUs " + list(ctx.all_cpus);
 }
 

@@ -33,12 +33,15 @@ Child start_and_wait(Context& ctx, SpawnOptions spawn_options, const std::string
 
 }  // namespace
 
-Child start_emulator(Context& ctx, const std::vector<int>& cpus) {
+Child start_emulator(Context& ctx, const std::vector<int>& cpus, const EmulatorLaunch& launch) {
   const auto ready = ctx.fresh_ready_file("emulator");
   SpawnOptions so;
-  so.argv = {ctx.opt.emulator, "serve", "--listen", "127.0.0.1:0",  "--ready-file", ready,
-             "--handler",      "echo",  "--",       ctx.opt.runtime};
-  so.output_path = ctx.opt.emulator_log;
+  so.argv = {ctx.opt.emulator, "serve", "--listen",  "127.0.0.1:0",
+             "--ready-file",   ready,   "--handler", "echo"};
+  if (!launch.opt_dir.empty())
+    so.argv.insert(so.argv.end(), {"--opt-dir", launch.opt_dir});
+  so.argv.insert(so.argv.end(), {"--", ctx.opt.runtime});
+  so.output_path = launch.output_path.empty() ? ctx.opt.emulator_log : launch.output_path;
   so.cpus = cpus;
   return start_and_wait(ctx, so, ready, "invoke", "lambda-emu");
 }
@@ -68,6 +71,13 @@ std::vector<pid_t> descendants_of(pid_t pid) {
     out.insert(out.end(), more.begin(), more.end());
   }
   return out;
+}
+
+void pin_emulator_children(const Context& ctx, const Child& emulator) {
+  if (!ctx.pinned || !emulator)
+    return;
+  for (const pid_t pid : descendants_of(emulator.pid))
+    pin_process(pid, ctx.cpu_b);
 }
 
 std::size_t reap_leftovers() {

@@ -43,9 +43,16 @@ struct Child {
   explicit operator bool() const { return pid > 0; }
 };
 
-// `lambda-emu serve --listen 127.0.0.1:0 --ready-file F --handler echo -- RUNTIME`, waited for
-// until its ready file names the invoke address. On failure: a failure recorded, empty Child.
-Child start_emulator(Context& ctx, const std::vector<int>& cpus);
+// What differs between the lambda-emu instances a run starts.
+struct EmulatorLaunch {
+  std::string opt_dir;      // --opt-dir (a layer with external extensions); empty: none given
+  std::string output_path;  // its stdout+stderr; empty: --emulator-log (or discarded)
+};
+
+// `lambda-emu serve --listen 127.0.0.1:0 --ready-file F --handler echo [--opt-dir D] -- RUNTIME`,
+// waited for until its ready file names the invoke address. On failure: a failure recorded,
+// empty Child.
+Child start_emulator(Context& ctx, const std::vector<int>& cpus, const EmulatorLaunch& launch = {});
 
 // `lambda-emu-bench ARGS... --ready-file F` (a floor server), waited for likewise.
 Child start_floor_server(Context& ctx, std::vector<std::string> args, const std::vector<int>& cpus,
@@ -56,6 +63,10 @@ void stop_child(Child& child);
 
 // All live descendants of pid (the runtime, and anything it started).
 std::vector<pid_t> descendants_of(pid_t pid);
+
+// With --pin: moves everything lambda-emu started (runtime, extensions) to the second CPU. Call
+// once they exist, i.e. after the first invoke.
+void pin_emulator_children(const Context& ctx, const Child& emulator);
 
 // With the bench as child subreaper, runtimes the emulator failed to stop become our children.
 // Kills and reaps them; returns how many were still alive after a short grace.

@@ -8,46 +8,9 @@
 #include <exception>
 
 #include "http_client.hpp"
+#include "invoke_loop.hpp"
 
 namespace bench {
-
-namespace {
-
-void note_error(PathRun& run, std::string what) {
-  if (run.errors++ == 0)
-    run.first_error = std::move(what);
-}
-
-// n sequential invokes; every response must be 200 with the payload echoed back (the full body is
-// compared on the first invoke only, the length on the others). Throws on I/O errors.
-void invoke_n(HttpClient& client, const std::string& payload, std::size_t n, PathRun* record,
-              bool compare_first) {
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto t0 = Clock::now();
-    const unsigned status = client.post(kInvokePath, payload);
-    const auto t1 = Clock::now();
-    if (!record)
-      continue;
-    record->samples_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-    if (status != 200) {
-      note_error(*record, "HTTP " + std::to_string(status) + ": " + client.body().substr(0, 200));
-    } else if (client.body().size() != payload.size() ||
-               (compare_first && i == 0 && client.body() != payload)) {
-      note_error(*record, "response body differs from the event (" +
-                              std::to_string(client.body().size()) + " bytes for " +
-                              std::to_string(payload.size()) + ")");
-    }
-  }
-}
-
-void pin_runtime(Context& ctx, const Child& emulator) {
-  if (!ctx.pinned || !emulator)
-    return;
-  for (const pid_t pid : descendants_of(emulator.pid))
-    pin_process(pid, ctx.cpu_b);
-}
-
-}  // namespace
 
 WarmResult run_warm(Context& ctx) {
   WarmResult result;
@@ -105,7 +68,8 @@ WarmResult run_warm(Context& ctx) {
           invoke_n(emu_client, payload, n, &warm_emu, done == 0);
         invoke_n(floor_client, payload, n, &warm_floor, done == 0);
       }
-      pin_runtime(ctx, emulator);  // the runtime exists once the first invoke went through
+      // The runtime exists once the first invoke went through.
+      pin_emulator_children(ctx, emulator);
       if (warm_emu.errors)
         ctx.notes.push_back(format_size(size) +
                             " warm-up through lambda-emu: " + std::to_string(warm_emu.errors) +

@@ -4,16 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "invoke_loop.hpp"
 #include "run_context.hpp"
 
 namespace bench {
-
-// One path's measured invokes at one size.
-struct PathRun {
-  std::vector<double> samples_us;
-  std::size_t errors = 0;
-  std::string first_error;
-};
 
 // One payload size: both paths, measured in alternating blocks.
 struct SizeRun {

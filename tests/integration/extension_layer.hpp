@@ -253,6 +253,15 @@ inline bool is_error_type(const HttpResult& r, int status, std::string_view type
          body.contains("errorMessage");
 }
 
+// EmulatorProcess::describe() for failure messages; it can throw while a log is still empty.
+inline std::string logs_of(const EmulatorProcess& emu) {
+  try {
+    return emu.describe();
+  } catch (const std::exception& e) {
+    return std::string("(logs unavailable: ") + e.what() + ")";
+  }
+}
+
 inline bool is_uuid(const std::string& s) {
   static const std::regex kUuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   return std::regex_match(s, kUuid);

@@ -69,7 +69,7 @@ TEST_CASE("extensions lifecycle: the runtime starts after every external extensi
   layer.add("prompt");
   EmulatorProcess emu({{"--opt-dir", layer.dir(), "--handler", "echo"}, timed_runtime(), {}});
   const HttpResult r = invoke(emu, R"({"c":39})");
-  INFO(emu.describe());
+  INFO(logs_of(emu));
   REQUIRE(r.status == 200);
   CHECK(r.body == R"({"c":39})");
 
@@ -98,7 +98,7 @@ TEST_CASE(
   EmulatorProcess emu(test_runtime("echo", {"--opt-dir", layer.dir()}));
   const HttpResult r = invoke(emu, R"({"c":40})");
   const std::int64_t answered = epoch_ns_now();
-  INFO(emu.describe());
+  INFO(logs_of(emu));
   REQUIRE(r.status == 200);
   const std::vector<json> ready = layer.records("slow-init-ext", "ready");
   REQUIRE(ready.size() == 1);
@@ -128,7 +128,7 @@ TEST_CASE(
   const HttpResult first = invoke(emu, R"({"n":1})");
   const std::int64_t first_answered = epoch_ns_now();
   const HttpResult second = invoke(emu, R"({"n":2})");
-  INFO(emu.describe());
+  INFO(logs_of(emu));
   REQUIRE(first.status == 200);
   REQUIRE(second.status == 200);
   CHECK(first.body == R"({"n":1})");
@@ -176,7 +176,7 @@ TEST_CASE("extensions lifecycle: an extension that never calls next again times 
   layer.add("observer");
   EmulatorProcess emu(test_runtime("echo", {"--opt-dir", layer.dir(), "--timeout", "1"}));
   const HttpResult r = invoke(emu, R"({"c":43})");
-  INFO(emu.describe());
+  INFO(logs_of(emu));
   // The runtime answered in time: the caller has the response.
   REQUIRE(r.status == 200);
   CHECK(r.body == R"({"c":43})");
@@ -207,7 +207,7 @@ TEST_CASE("extensions lifecycle: an extension that never registers times Init ou
       test_runtime("echo", {"--opt-dir", layer.dir(), "--init-timeout", "0.3", "--timeout", "1"}));
   const HttpResult r = invoke(emu, "{}");
   INFO(r.body);
-  INFO(emu.describe());
+  INFO(logs_of(emu));
   // Init timed out twice (the retry inside the invoke too): the caller gets an error.
   CHECK(r.status != 0);
   CHECK(r.header("X-Amz-Function-Error").has_value());
@@ -234,7 +234,7 @@ TEST_CASE("extensions lifecycle: an extension crashing mid-invoke fails it with 
   // The runtime is slower than the crash.
   const HttpResult r = invoke(emu, R"({"do":"sleep","ms":1000})");
   INFO(r.body);
-  INFO(emu.describe());
+  INFO(logs_of(emu));
   CHECK(r.header("X-Amz-Function-Error").has_value());
   CHECK(parse_json(r.body).value("errorType", "") == "Extension.Crash");
   REQUIRE(layer.wait_for_event("survivor", "SHUTDOWN"));
@@ -345,7 +345,7 @@ TEST_CASE(
   CHECK(gone_ms >= deadline - 2);
 
   const int code = stopped.get();
-  INFO(emu.describe());
+  INFO(logs_of(emu));
   CHECK(code == 0);
   for (const pid_t pid : pids) {
     INFO("pid " << pid);
@@ -402,7 +402,7 @@ TEST_CASE("extensions lifecycle: ten extensions are allowed, eleven fail Init",
   SECTION("ten") {
     EmulatorProcess emu(test_runtime("echo", {"--opt-dir", layer.dir()}));
     const HttpResult r = invoke(emu, "{}");
-    INFO(emu.describe());
+    INFO(logs_of(emu));
     REQUIRE(r.status == 200);
     CHECK(lines_starting_with(emu.stdout_text(), "EXTENSION\tName: ext-").size() == 10);
   }
@@ -411,7 +411,7 @@ TEST_CASE("extensions lifecycle: ten extensions are allowed, eleven fail Init",
     EmulatorProcess emu(test_runtime("echo", {"--opt-dir", layer.dir()}));
     const HttpResult r = invoke(emu, "{}");
     INFO(r.body);
-    INFO(emu.describe());
+    INFO(logs_of(emu));
     CHECK(r.header("X-Amz-Function-Error").has_value());
     REQUIRE(emu.wait_for_stdout("INIT_REPORT ", kWait));
     CHECK(std::regex_search(

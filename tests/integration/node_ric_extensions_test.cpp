@@ -55,7 +55,7 @@ TEST_CASE("node ric with extensions: cold start, warm invoke, post-invoke work, 
 
   const HttpResult first = invoke(emu, R"({"n":1,"list":[1,2,3]})");
   const std::int64_t first_answered = epoch_ns_now();
-  INFO(emu.describe());
+  INFO(logs_of(emu));
   REQUIRE(first.status == 200);
   CHECK(parse_json(first.body) == parse_json(R"({"n":1,"list":[1,2,3]})"));
   const HttpResult second = invoke(emu, R"({"n":2})");

@@ -6,8 +6,13 @@
 //   --name NAME             Lambda-Extension-Name (default: basename of argv[0])
 //   --events LIST           comma-separated events to register for (default INVOKE,SHUTDOWN;
 //                           "" registers "events": [])
-//   --record FILE           append one JSON line per thing seen (start, register, event,
-//                           subscribe, telemetry, exit, ...): the test reads it back
+//   --record FILE           append one JSON line per thing seen, the test reads it back:
+//                           every line has "what", "name" and "epoch_ns" (wall clock), and
+//                           what is one of start (pid, env, cwd), register (sent_epoch_ns,
+//                           status, headers, body), ready (just before the first
+//                           /event/next), event (body, raw, headers), next_error, work_done,
+//                           init_error, exit_error, subscribe, telemetry (method, path,
+//                           content_type, batch), telemetry_refused, telemetry_error, exit
 //   --mode MODE             fast | slow-post:<ms> | crash-invoke | hang-shutdown |
 //                           next-after-shutdown | init-error | exit-error | no-register |
 //                           never-next | telemetry:<types>
