@@ -65,6 +65,17 @@ TEST_CASE("extensions API: register answers with an identifier and the function'
   CHECK(parse_json(with_account.body) == expected);
   // RIE puts accountId first (section 4.3).
   CHECK(with_account.body.starts_with(R"({"accountId":"012345678912",)"));
+
+  // Real extensions register with no Content-Type, or curl's form-urlencoded one (section 11).
+  for (const auto& [name, headers] : std::vector<std::pair<std::string, Headers>>{
+           {"untyped", {}}, {"form", {{"Content-Type", "application/x-www-form-urlencoded"}}}}) {
+    INFO(name);
+    Headers h = headers;
+    h.emplace_back("Lambda-Extension-Name", name);
+    const HttpResult r = extension_call(emu, "POST", "/register", R"({"events":[]})", h);
+    CHECK(r.status == 200);
+    CHECK(is_uuid(r.header("Lambda-Extension-Identifier").value_or("")));
+  }
 }
 
 TEST_CASE("extensions API: an external extension registers under its file name",
