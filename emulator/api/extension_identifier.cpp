@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "api/handlers.hpp"
 #include "api/render.hpp"
 
 namespace lambda_emu::api {
@@ -23,8 +24,7 @@ bool is_uuid(std::string_view s) {
 }  // namespace
 
 std::optional<Response> check_extension_identifier(const Request& req, std::string& identifier) {
-  const auto it = req.find("Lambda-Extension-Identifier");
-  identifier = it == req.end() ? std::string() : std::string(it->value());
+  identifier = header(req, "Lambda-Extension-Identifier");
   if (identifier.empty()) {
     return render::error(req, http::status::forbidden, "Extension.MissingExtensionIdentifier",
                          "Missing Lambda-Extension-Identifier header");

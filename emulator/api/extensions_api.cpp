@@ -11,20 +11,13 @@
 namespace lambda_emu::api {
 namespace {
 
-std::string header(const Request& req, std::string_view name) {
-  const auto it = req.find(name);
-  return it == req.end() ? std::string() : std::string(it->value());
-}
-
 Response forbidden(const Call& call, std::string_view type, std::string_view message) {
   return render::error(call.request, http::status::forbidden, type, message);
 }
 
 bool accepts_feature(const Request& req, std::string_view feature) {
-  std::string_view list = [&] {
-    const auto it = req.find("Lambda-Extension-Accept-Feature");
-    return it == req.end() ? std::string_view() : it->value();
-  }();
+  const std::string value = header(req, "Lambda-Extension-Accept-Feature");
+  std::string_view list = value;
   while (!list.empty()) {
     const std::size_t comma = list.find(',');
     std::string_view item = list.substr(0, comma);

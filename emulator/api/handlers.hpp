@@ -5,6 +5,12 @@
 
 namespace lambda_emu::api {
 
+// A request header's value; empty when absent (Beast matches the name case-insensitively).
+inline std::string header(const Request& req, std::string_view name) {
+  const auto it = req.find(name);
+  return it == req.end() ? std::string() : std::string(it->value());
+}
+
 // Runtime API (runtime_api.cpp)
 Reply handle_invocation_next(Call& call, driver::Emulator& emu);
 Reply handle_invocation_response(Call& call, driver::Emulator& emu);

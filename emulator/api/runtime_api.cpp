@@ -22,11 +22,6 @@ core::ResponseMode response_mode(const Request& req) {
                                                   : core::ResponseMode::invalid;
 }
 
-std::string header(const Request& req, std::string_view name) {
-  const auto it = req.find(name);
-  return it == req.end() ? std::string() : std::string(it->value());
-}
-
 // The error type: the header if the runtime sent one, else the body's errorType, which many
 // clients send without the header (section 11).
 std::string error_type_of(const Request& req, const std::string& body) {
