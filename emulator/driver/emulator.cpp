@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 
 #include <spdlog/spdlog.h>
@@ -469,9 +470,33 @@ void Emulator::set_up_isolation() {
   }
   isolation_ = {support, config_.task_root, config_.opt_dirs, sandbox_files_->tmp_dir(),
                 sandbox_files_->hosts_file()};
+  if (auto hidden = host_path_under_tmp()) {
+    isolation_.tmp_dir.clear();
+    log_.warn("sandbox keeps the host's /tmp: {} lies under it and a private /tmp would hide it",
+              *hidden);
+  }
   isolated_ = true;
-  log_.info("sandbox: task root at /var/task{}, private /tmp, sandbox.localdomain",
-            config_.opt_dirs.empty() ? "" : ", layers at /opt");
+  log_.info("sandbox: task root at /var/task{}, {} /tmp, sandbox.localdomain",
+            config_.opt_dirs.empty() ? "" : ", layers at /opt",
+            private_tmp() ? "private" : "the host's");
+}
+
+// What the sandbox's processes need from the host: the bootstrap, the task root, the layers, the
+// emulator's own directory (where a checkout keeps its tools) and absolute paths the function's
+// variables name.
+std::optional<std::string> Emulator::host_path_under_tmp() const {
+  std::vector<std::string> paths = config_.opt_dirs;
+  paths.push_back(config_.task_root);
+  paths.insert(paths.end(), config_.bootstrap.begin(), config_.bootstrap.end());
+  if (!config_.bootstrap.empty()) {
+    paths.push_back(std::filesystem::absolute(config_.bootstrap.front()).string());
+  }
+  std::error_code ec;
+  paths.push_back(std::filesystem::read_symlink("/proc/self/exe", ec).parent_path().string());
+  for (const auto& [key, value] : config_.env) {
+    paths.push_back(value);
+  }
+  return process::host_path_under_tmp(paths);
 }
 
 // The bootstrap as the sandbox sees it, started through AWS_LAMBDA_EXEC_WRAPPER when the
@@ -503,7 +528,8 @@ void Emulator::write_ready_file() const {
     std::ofstream f(tmp, std::ios::trunc);
     f << nlohmann::json{{"invoke", endpoint_text(invoke_endpoint())},
                         {"runtime_api", endpoint_text(runtime_api_endpoint())},
-                        {"sandbox_paths", isolated_}}
+                        {"sandbox_paths", isolated_},
+                        {"private_tmp", private_tmp()}}
              .dump()
       << '\n';
   }

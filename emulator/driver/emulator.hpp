@@ -122,6 +122,8 @@ class Emulator {
   [[nodiscard]] std::string process_name(core::ProcessRef process) const;
   void write_ready_file() const;
   void set_up_isolation();
+  [[nodiscard]] std::optional<std::string> host_path_under_tmp() const;
+  [[nodiscard]] bool private_tmp() const { return isolated_ && !isolation_.tmp_dir.empty(); }
   [[nodiscard]] std::vector<std::string> runtime_argv() const;
 
   net::io_context& ioc_;

@@ -93,4 +93,18 @@ std::string sandbox_path_for_lambda_path(const std::string& lambda_path, bool is
   return lambda_path;
 }
 
+std::optional<std::string> host_path_under_tmp(const std::vector<std::string>& host_paths) {
+  for (const std::string& p : host_paths) {
+    if (p.empty() || p.front() != '/') {
+      continue;  // not an absolute path (a variable's value, say)
+    }
+    std::error_code ec;
+    const fs::path real = fs::weakly_canonical(p, ec);
+    if (!ec && fs::exists(real, ec) && inside(real, fs::weakly_canonical("/tmp", ec))) {
+      return real.string();
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace lambda_emu::process

@@ -9,6 +9,7 @@
 //                                                                       "/abs/l2/extensions/ext"
 //   exe = sandbox_path_for_host_path("fn/bootstrap", iso, "fn", layers) // "/var/task/bootstrap"
 //   exe = sandbox_path_for_lambda_path("/opt/wrapper", iso, "fn", layers)  // | "/abs/l2/wrapper"
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,5 +35,11 @@ namespace lambda_emu::process {
 [[nodiscard]] std::string sandbox_path_for_lambda_path(
     const std::string& lambda_path, bool isolated, const std::string& host_task_root,
     const std::vector<std::string>& host_opt_dirs);
+
+// The first of `host_paths` (the bootstrap, the task root, layers, the emulator's own directory,
+// path-valued variables) that exists under the host's /tmp. A private /tmp would hide it, so the
+// sandbox keeps the host's /tmp when there is one.
+[[nodiscard]] std::optional<std::string> host_path_under_tmp(
+    const std::vector<std::string>& host_paths);
 
 }  // namespace lambda_emu::process

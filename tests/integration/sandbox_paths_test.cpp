@@ -82,11 +82,34 @@ TEST_CASE("sandbox: /tmp is the sandbox's own and survives a reset", "[integrati
   EmulatorProcess emu(test_runtime("script", {"--task-root", dirs.task_root().string()}));
   const std::string name = "lambda-emu-sandbox-test-" + std::to_string(::getpid());
   shell(emu, "echo kept > /tmp/" + name);
-  if (emu.sandbox_paths()) {
-    CHECK_FALSE(fs::exists("/tmp/" + name));  // not the host's /tmp
+  // A checkout under /tmp keeps the host's /tmp (the next test); elsewhere /tmp is private.
+  CHECK(fs::exists("/tmp/" + name) == !emu.private_tmp());
+  if (emu.sandbox_paths() && !fs::weakly_canonical(bin_path("")).string().starts_with("/tmp/")) {
+    CHECK(emu.private_tmp());
   }
   REQUIRE(invoke(emu, R"({"do":"crash"})").status == 502);  // the environment is reset
   CHECK(shell(emu, "cat /tmp/" + name) == "kept\n");
   std::error_code ec;
   fs::remove("/tmp/" + name, ec);
+}
+
+TEST_CASE("sandbox: a bootstrap under the host's /tmp keeps the host's /tmp visible",
+          "[integration][sandbox]") {
+  std::string pattern = "/tmp/lambda-emu-bootstrap.XXXXXX";
+  REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+  const fs::path dir = pattern;
+  const fs::path bootstrap = dir / "bootstrap";
+  fs::copy_file(bin_path("test-runtime"), bootstrap);
+  std::ofstream(dir / "marker") << "host tmp";
+
+  {
+    EmulatorProcess emu({.args = {"--handler", "script"}, .bootstrap = {bootstrap.string()}});
+    CHECK_FALSE(emu.private_tmp());
+    if (emu.sandbox_paths()) {
+      CHECK(emu.stderr_text().find("keeps the host's /tmp") != std::string::npos);
+    }
+    CHECK(shell(emu, "cat " + (dir / "marker").string()) == "host tmp");
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
 }

@@ -234,6 +234,7 @@ EmulatorProcess::EmulatorProcess(EmulatorSpec spec)
   invoke_port_ = port_of(j.at("invoke").get<std::string>());
   runtime_api_port_ = port_of(j.at("runtime_api").get<std::string>());
   sandbox_paths_ = j.value("sandbox_paths", false);
+  private_tmp_ = j.value("private_tmp", false);
 }
 
 EmulatorProcess::~EmulatorProcess() {

@@ -47,6 +47,7 @@ class EmulatorProcess {
   [[nodiscard]] pid_t pid() const { return pid_; }
   // The sandbox's processes see Lambda's paths (/var/task, /opt, a private /tmp), not the host's.
   [[nodiscard]] bool sandbox_paths() const { return sandbox_paths_; }
+  [[nodiscard]] bool private_tmp() const { return private_tmp_; }
   // `host_path` as the runtime sees it: /var/task when the sandbox has Lambda's paths.
   [[nodiscard]] std::string task_root_seen(const std::string& host_path) const {
     return sandbox_paths_ ? "/var/task" : host_path;
@@ -81,6 +82,7 @@ class EmulatorProcess {
   std::uint16_t invoke_port_ = 0;
   std::uint16_t runtime_api_port_ = 0;
   bool sandbox_paths_ = false;
+  bool private_tmp_ = false;
   bool stopped_ = false;
   int exit_status_ = -1;
   std::uint64_t failures_at_start_ = 0;
