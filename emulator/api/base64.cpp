@@ -17,7 +17,27 @@ int value_of(char c) {
   return -1;
 }
 
+constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 }  // namespace
+
+std::string base64_encode(std::string_view in) {
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < in.size(); i += 3) {
+    const std::size_t left = in.size() - i;
+    unsigned n = static_cast<unsigned char>(in[i]) << 16;
+    if (left > 1)
+      n |= static_cast<unsigned char>(in[i + 1]) << 8;
+    if (left > 2)
+      n |= static_cast<unsigned char>(in[i + 2]);
+    out.push_back(alphabet[n >> 18]);
+    out.push_back(alphabet[(n >> 12) & 63]);
+    out.push_back(left > 1 ? alphabet[(n >> 6) & 63] : '=');
+    out.push_back(left > 2 ? alphabet[n & 63] : '=');
+  }
+  return out;
+}
 
 std::optional<std::string> base64_decode(std::string_view in) {
   if (in.size() % 4 != 0) {

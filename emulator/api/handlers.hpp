@@ -14,6 +14,7 @@ inline std::string header(const Request& req, std::string_view name) {
 // Runtime API (runtime_api.cpp)
 Reply handle_invocation_next(Call& call, driver::Emulator& emu);
 Reply handle_invocation_response(Call& call, driver::Emulator& emu);
+extern const StreamedBody streamed_response;  // Lambda-Runtime-Function-Response-Mode: streaming
 Reply handle_invocation_error(Call& call, driver::Emulator& emu);
 Reply handle_init_error(Call& call, driver::Emulator& emu);
 Reply handle_ping(Call& call, driver::Emulator& emu);

@@ -1,5 +1,6 @@
 // Invoke front doors: how callers reach the function. Today the RIE-compatible path
-// (section 8, C74); the Lambda Invoke API by function name joins it later.
+// (section 8, C74), which passes streamed responses on as they come (RIE itself buffers them);
+// the Lambda Invoke API by function name joins it later.
 #include "api/base64.hpp"
 #include "api/handlers.hpp"
 #include "api/render.hpp"
@@ -45,6 +46,18 @@ Response render_rie_outcome(core::Outcome&& o, unsigned version, bool keep_alive
   return res;
 }
 
+// A streamed response goes to the caller as it comes, in chunks; an error that ends it comes in
+// the trailers, as the runtime sent them.
+Response render_rie_stream_head(const std::string& content_type, unsigned version,
+                                bool keep_alive) {
+  Response res{http::status::ok, version};
+  res.keep_alive(keep_alive);
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::trailer,
+          "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body");
+  return res;
+}
+
 }  // namespace
 
 std::uint64_t invoke_body_limit(const Request&) {
@@ -78,7 +91,7 @@ Reply handle_rie_invoke(Call& call, driver::Emulator& emu) {
   in.trace_id = optional_header(req, "X-Amzn-Trace-Id");
   in.tenant_id = optional_header(req, "X-Amz-Tenant-Id");
   std::string id = in.request_id;
-  auto parked = emu.await_outcome(std::move(id), req, render_rie_outcome);
+  auto parked = emu.await_outcome(std::move(id), req, render_rie_outcome, render_rie_stream_head);
   (void)emu.handle(core::InvokeArrived{std::move(in)});
   return parked;
 }

@@ -31,6 +31,8 @@ Response refusal(const Request& req, const core::Refusal& r) {
       return error(req, http::status::payload_too_large, "RequestEntityTooLarge", r.message);
     case core::errc::invalid_response_mode:
       return error(req, http::status::bad_request, "InvalidFunctionResponseMode", r.message);
+    case core::errc::truncated_request:
+      return error(req, http::status::bad_request, "TruncatedHTTPRequest", r.message);
     case core::errc::extension_invalid_event_type:
       return error(req, http::status::forbidden, "Extension.InvalidEventType", r.message);
     case core::errc::extension_invalid_state:

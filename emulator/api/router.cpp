@@ -31,7 +31,7 @@ constexpr Route runtime_table[] = {
     {http::verb::get, "/2018-06-01/runtime/invocation/next", api::handle_invocation_next,
      api::no_body},
     {http::verb::post, "/2018-06-01/runtime/invocation/{}/response",
-     api::handle_invocation_response, api::response_body_limit},
+     api::handle_invocation_response, api::response_body_limit, &api::streamed_response},
     {http::verb::post, "/2018-06-01/runtime/invocation/{}/error", api::handle_invocation_error,
      api::error_body_limit},
     {http::verb::post, "/2018-06-01/runtime/init/error", api::handle_init_error,

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <variant>
 
+#include "http/body_reader.hpp"
 #include "http/parked_reply.hpp"
 #include "http/payload_body.hpp"
 
@@ -35,12 +36,19 @@ using Reply = std::variant<Response, std::shared_ptr<ParkedReply>>;
 using Handler = Reply (*)(Call&, driver::Emulator&);
 // The largest body a route reads, decided from the request's header.
 using BodyLimit = std::uint64_t (*)(const Request&);
+// A route that forwards the body as it arrives instead of reading it whole: applies() decides
+// from the header, handler() then reads `body` itself (call.request has the header only).
+struct StreamedBody {
+  bool (*applies)(const Request&);
+  net::awaitable<Response> (*handler)(Call&, BodyReader& body, driver::Emulator&);
+};
 
 struct Route {
   http::verb verb;
   std::string_view pattern;  // "/2018-06-01/runtime/invocation/{}/response": {} is one segment
   Handler handler;
   BodyLimit body_limit;
+  const StreamedBody* streamed = nullptr;
 };
 
 [[nodiscard]] std::span<const Route> runtime_routes();

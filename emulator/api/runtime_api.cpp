@@ -1,7 +1,10 @@
 // Runtime API endpoints (section 2): what a bootstrap calls. Requests are validated here as far
 // as the request alone allows; the lifecycle core checks ids and states.
+#include <chrono>
+
 #include <nlohmann/json.hpp>
 
+#include "api/base64.hpp"
 #include "api/handlers.hpp"
 #include "api/render.hpp"
 #include "driver/emulator.hpp"
@@ -10,7 +13,10 @@
 namespace lambda_emu::api {
 namespace {
 
-constexpr std::uint64_t max_streamed_response_bytes = 200ull * 1024 * 1024;
+// Lambda's bandwidth rule for streamed responses (section 3.3): the first 6 MiB at once, then
+// 2 MiB/s, as RIE's token bucket.
+constexpr std::uint64_t stream_burst_bytes = 6ull * 1024 * 1024;
+constexpr double stream_rate_bytes_per_s = 2.0 * 1024 * 1024;
 constexpr std::string_view error_cause_type = "application/vnd.aws.lambda.error.cause+json";
 
 core::ResponseMode response_mode(const Request& req) {
@@ -95,7 +101,7 @@ std::uint64_t no_body(const Request&) {
 }
 
 std::uint64_t response_body_limit(const Request& req) {
-  return response_mode(req) == core::ResponseMode::streaming ? max_streamed_response_bytes
+  return response_mode(req) == core::ResponseMode::streaming ? core::max_streamed_response_bytes
                                                              : core::max_buffered_response_bytes;
 }
 
@@ -127,6 +133,82 @@ Reply handle_invocation_response(Call& call, driver::Emulator& emu) {
   call.reply_last = true;
   return answer(call, r);
 }
+
+namespace {
+
+bool is_streamed(const Request& req) {
+  return response_mode(req) == core::ResponseMode::streaming;
+}
+
+// Holds the runtime back to Lambda's rate once it has streamed `sent` bytes since `start`.
+net::awaitable<void> throttle(const Clock& clock, Instant start, std::uint64_t sent) {
+  if (sent <= stream_burst_bytes) {
+    co_return;
+  }
+  const Instant due =
+      start + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(
+                  static_cast<double>(sent - stream_burst_bytes) / stream_rate_bytes_per_s));
+  if (const Duration wait = due - clock.now(); wait > Duration::zero()) {
+    net::steady_timer timer(co_await net::this_coro::executor, wait);
+    error_code ec;
+    co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+  }
+}
+
+// A streamed /response (C24-C28): the caller's answer starts now and every piece of the body
+// goes to it as it arrives; the runtime gets its 202 after the last chunk and the trailers.
+net::awaitable<Response> stream_invocation_response(Call& call, BodyReader& body,
+                                                    driver::Emulator& emu) {
+  std::string content_type = header(call.request, "Content-Type");
+  const core::Result started = emu.handle(core::RuntimeStreamStarted{
+      call.param, content_type.empty() ? "application/octet-stream" : std::move(content_type)});
+  if (started.refusal) {
+    Response res = render::refusal(call.request, *started.refusal);
+    res.keep_alive(false);  // the body is still coming: end the connection instead of reading it
+    co_return res;
+  }
+  const std::shared_ptr<ResponseStream> stream = emu.response_stream(call.param);
+  const Instant start = emu.clock().now();
+  core::RuntimeStreamEnded end;
+  end.request_id = call.param;
+  for (;;) {
+    error_code ec;
+    const std::string_view piece = co_await body.read_some(ec);
+    if (ec) {
+      end.end = core::RuntimeStreamEnded::End::truncated;
+      break;
+    }
+    if (piece.empty()) {
+      break;
+    }
+    end.size += piece.size();
+    if (end.size > core::max_streamed_response_bytes) {
+      end.end = core::RuntimeStreamEnded::End::too_large;
+      break;
+    }
+    if (emu.stream_throttle()) {
+      co_await throttle(emu.clock(), start, end.size);
+    }
+    if (stream) {
+      co_await stream->write(piece);
+    }
+  }
+  if (end.end == core::RuntimeStreamEnded::End::complete) {
+    end.error_type = std::string(body.fields()["Lambda-Runtime-Function-Error-Type"]);
+    const std::string error_body(body.fields()["Lambda-Runtime-Function-Error-Body"]);
+    end.error_body = base64_decode(error_body).value_or(error_body);
+  }
+  const core::Result r = emu.handle(std::move(end));
+  Response res = answer(call, r);
+  if (!body.done()) {
+    res.keep_alive(false);
+  }
+  co_return res;
+}
+
+}  // namespace
+
+const StreamedBody streamed_response{is_streamed, stream_invocation_response};
 
 Reply handle_invocation_error(Call& call, driver::Emulator& emu) {
   if (call.over_limit) {

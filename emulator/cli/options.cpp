@@ -85,6 +85,9 @@ po::options_description serve_options() {
      "auto: run the runtime and extensions with Lambda's paths (/var/task, /opt, private /tmp, "
      "sandbox.localdomain) in a private mount namespace where the kernel allows it; off: the "
      "host's paths")
+    ("stream-throttle", po::value<std::string>()->default_value("on"),
+     "on: streamed responses flow at Lambda's rate (the first 6 MiB at once, then 2 MiB/s); "
+     "off: as fast as the loopback allows")
     ("init", po::value<std::string>()->default_value("lazy"),
      "lazy: Init on the first invoke, as Lambda does; eager: Init at startup")
     ("trace", po::value<std::string>(), "write the lifecycle trace (JSON lines) to FILE")
@@ -172,6 +175,11 @@ ParsedCommand parse_serve(const std::vector<std::string>& args) {
     throw po::error("--isolation is auto or off, not '" + isolation + "'");
   }
   c.isolate = isolation == "auto";
+  const std::string throttle = vm["stream-throttle"].as<std::string>();
+  if (throttle != "on" && throttle != "off") {
+    throw po::error("--stream-throttle is on or off, not '" + throttle + "'");
+  }
+  c.stream_throttle = throttle == "on";
   if (fn.extensions_enabled) {
     c.extensions = process::find_extension_files(c.opt_dirs);
     for (const process::ExtensionFile& f : c.extensions) {

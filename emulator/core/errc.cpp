@@ -16,6 +16,8 @@ class LifecycleCategory final : public std::error_category {
         return "Exceeded maximum allowed payload size";
       case errc::invalid_response_mode:
         return "Invalid function response mode";
+      case errc::truncated_request:
+        return "HTTP request detected as truncated";
       case errc::extension_invalid_event_type:
         return "Invalid event type";
       case errc::extension_invalid_state:

@@ -173,9 +173,11 @@ void Sandbox::emit_runtime_done() {
                          .runtime_overhead = {}};
   if (c.delivered && c.responded) {
     done.response_latency = Span{wall(*c.delivered), *c.responded - *c.delivered};
-    done.response_duration = Span{wall(*c.responded), Duration::zero()};
+    done.response_duration =
+        Span{wall(*c.responded), c.response_end.value_or(*c.responded) - *c.responded};
     if (c.status == Status::success) {
-      done.runtime_overhead = Span{wall(*c.responded), now - *c.responded};
+      const Instant body_end = c.response_end.value_or(*c.responded);
+      done.runtime_overhead = Span{wall(body_end), now - body_end};
     }
   }
   emit(std::move(done));
@@ -365,6 +367,12 @@ void Sandbox::on(RuntimeNext&&) {
       }
       return;
     case RuntimeState::running:
+      if (current_->streaming) {
+        // Its stream's end may still be on the way (a connection that broke is noticed later):
+        // this /next takes effect when the stream has ended.
+        current_->next_after_stream = true;
+        return;
+      }
       // A /next while an event is out re-sends the same event (C19); it also recovers an event
       // whose delivery the runtime never received.
       out_.actions.push_back(DeliverInvoke{current_->invoke, current_->deadline_wall});
@@ -384,7 +392,7 @@ bool Sandbox::accept_result(const std::string& request_id, RuntimeTarget target)
     refuse(errc::invalid_request_id, "Invalid request ID");
     return false;
   }
-  if (runtime_ != RuntimeState::running || !current_) {
+  if (runtime_ != RuntimeState::running || !current_ || current_->streaming) {
     refuse_transition(target);
     return false;
   }
@@ -418,6 +426,56 @@ void Sandbox::on(RuntimeResponse&& e) {
     return;
   }
   complete(Outcome::success(std::move(e.body), std::move(e.content_type)));
+}
+
+void Sandbox::on(RuntimeStreamStarted&& e) {
+  if (!accept_result(e.request_id, RuntimeTarget::invocation_response)) {
+    return;
+  }
+  current_->responded = clock_.now();
+  current_->streaming = true;
+  out_.actions.push_back(StartStream{e.request_id, std::move(e.content_type)});
+}
+
+void Sandbox::on(RuntimeStreamEnded&& e) {
+  if (!current_ || !current_->streaming || e.request_id != current_->invoke->request_id) {
+    // The invoke ended while its body still flowed (a timeout or reset cut it): nothing to do.
+    refuse_transition(RuntimeTarget::invocation_response);
+    return;
+  }
+  Running& c = *current_;
+  c.streaming = false;
+  c.response_end = clock_.now();
+  c.produced_bytes = e.size;
+  set_runtime(RuntimeState::response_sent);
+  Outcome outcome;
+  switch (e.end) {
+    case RuntimeStreamEnded::End::complete:
+      outcome = e.error_type.empty()
+                    ? Outcome::success({}, {})
+                    : Outcome::function_error(std::move(e.error_body), "application/json",
+                                              sanitize_error_type(e.error_type));  // C25
+      break;
+    case RuntimeStreamEnded::End::truncated:  // C26
+      outcome = Outcome::platform_error(Status::error, "Runtime.TruncatedResponse",
+                                        request_error("the response stream ended abruptly"));
+      refuse(errc::truncated_request, "HTTP request detected as truncated");
+      break;
+    case RuntimeStreamEnded::End::too_large:  // C28
+      outcome =
+          Outcome::platform_error(Status::error, "Function.ResponseSizeTooLarge",
+                                  "Response payload size exceeded maximum allowed payload size (" +
+                                      std::to_string(max_streamed_response_bytes) + " bytes).");
+      refuse(errc::payload_too_large, "Exceeded maximum allowed payload size (" +
+                                          std::to_string(max_streamed_response_bytes) + " bytes).");
+      break;
+  }
+  outcome.streamed = true;
+  outcome.stream_error_type = std::move(e.error_type);
+  complete(std::move(outcome));
+  if (std::exchange(c.next_after_stream, false)) {
+    on(RuntimeNext{});
+  }
 }
 
 void Sandbox::on(RuntimeError&& e) {

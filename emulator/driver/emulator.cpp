@@ -123,6 +123,8 @@ void Emulator::execute(core::Action&& action) {
           deliver(a);
         } else if constexpr (std::is_same_v<A, core::DeliverExtensionEvent>) {
           deliver(std::move(a));
+        } else if constexpr (std::is_same_v<A, core::StartStream>) {
+          start_stream(std::move(a));
         } else if constexpr (std::is_same_v<A, core::CompleteInvoke>) {
           complete(std::move(a));
         } else if constexpr (std::is_same_v<A, core::ArmTimer>) {
@@ -308,7 +310,34 @@ void Emulator::deliver(core::DeliverExtensionEvent&& d) {
   reply->fill(std::move(res));
 }
 
+void Emulator::start_stream(core::StartStream&& s) {
+  auto stream = std::make_shared<ResponseStream>(ioc_.get_executor());
+  streams_[s.request_id] = stream;
+  const auto it = waiters_.find(s.request_id);
+  if (it == waiters_.end()) {
+    stream->detach();  // the caller is gone: the bytes go nowhere
+    return;
+  }
+  Waiter w = std::move(it->second);
+  waiters_.erase(it);
+  w.reply->fill(w.stream_head(s.content_type, w.version, w.keep_alive), std::move(stream));
+}
+
+std::shared_ptr<ResponseStream> Emulator::response_stream(const std::string& request_id) const {
+  const auto it = streams_.find(request_id);
+  return it == streams_.end() ? nullptr : it->second;
+}
+
 void Emulator::complete(core::CompleteInvoke&& c) {
+  if (const auto s = streams_.find(c.request_id); s != streams_.end()) {
+    // A streamed invoke ends its stream, cleanly or with the error (a timeout cuts it).
+    // The caller sees the error type as the runtime sent it; logs and telemetry the sanitized one.
+    const core::Outcome& o = c.outcome;
+    s->second->close({o.stream_error_type.empty() ? o.error_type : o.stream_error_type,
+                      std::move(c.outcome.body)});
+    streams_.erase(s);
+    return;
+  }
   const auto it = waiters_.find(c.request_id);
   if (it == waiters_.end()) {
     return;  // the caller is gone; the outcome still counted as given
@@ -420,9 +449,11 @@ void Emulator::unpark_extension_next(const std::string& identifier,
 }
 
 std::shared_ptr<ParkedReply> Emulator::await_outcome(std::string request_id, const Request& req,
-                                                     OutcomeRenderer render) {
+                                                     OutcomeRenderer render,
+                                                     StreamHeadRenderer stream_head) {
   auto reply = std::make_shared<ParkedReply>(ioc_.get_executor());
-  waiters_[std::move(request_id)] = Waiter{reply, req.version(), req.keep_alive(), render};
+  waiters_[std::move(request_id)] =
+      Waiter{reply, req.version(), req.keep_alive(), render, stream_head};
   return reply;
 }
 

@@ -48,6 +48,8 @@ struct EmulatorConfig {
   // Run the sandbox's processes with Lambda's paths (/var/task, /opt, a private /tmp,
   // sandbox.localdomain) where the kernel allows it.
   bool isolate = true;
+  // Hold streamed responses to Lambda's bandwidth after their first 6 MiB (section 3.3).
+  bool stream_throttle = true;
   process::EnvVars env;  // the function's own variables
   std::string trace_path;
   std::string ready_file;
@@ -55,6 +57,9 @@ struct EmulatorConfig {
 
 // Turns an invoke's outcome into the caller's HTTP response; each front door has its own.
 using OutcomeRenderer = Response (*)(core::Outcome&&, unsigned version, bool keep_alive);
+// The head of the caller's response when the runtime streams; its body is the stream.
+using StreamHeadRenderer = Response (*)(const std::string& content_type, unsigned version,
+                                        bool keep_alive);
 
 class Emulator {
  public:
@@ -81,9 +86,16 @@ class Emulator {
                                                    const Request& req);
   void unpark_extension_next(const std::string& identifier,
                              const std::shared_ptr<ParkedReply>& parked);
-  // Parks an invoke's caller until its outcome, rendered by `render`.
+  // Parks an invoke's caller until its outcome, rendered by `render`, or until the runtime
+  // starts streaming, when the caller gets `stream_head` and the stream.
   std::shared_ptr<ParkedReply> await_outcome(std::string request_id, const Request& req,
-                                             OutcomeRenderer render);
+                                             OutcomeRenderer render,
+                                             StreamHeadRenderer stream_head);
+  // Where a streamed response's bytes go; null once the invoke has ended.
+  [[nodiscard]] std::shared_ptr<ResponseStream> response_stream(
+      const std::string& request_id) const;
+  [[nodiscard]] bool stream_throttle() const { return config_.stream_throttle; }
+  [[nodiscard]] const Clock& clock() const { return clock_; }
   [[nodiscard]] std::string new_request_id();
   [[nodiscard]] const core::FunctionConfig& function() const { return sandbox_.config(); }
   [[nodiscard]] spdlog::logger& log() { return log_; }
@@ -108,6 +120,7 @@ class Emulator {
     unsigned version;
     bool keep_alive;
     OutcomeRenderer render;
+    StreamHeadRenderer stream_head;
   };
 
   void execute(core::Action&& action);
@@ -115,6 +128,7 @@ class Emulator {
   void signal(const core::SignalProcess& s);
   void deliver(const core::DeliverInvoke& d);
   void deliver(core::DeliverExtensionEvent&& d);
+  void start_stream(core::StartStream&& s);
   void complete(core::CompleteInvoke&& c);
   void emit(const core::Record& record);
   void abandon_parked_next();
@@ -151,6 +165,7 @@ class Emulator {
   std::vector<ParkedNext> parked_next_;
   std::unordered_map<std::string, ParkedNext> parked_events_;  // by extension identifier
   std::unordered_map<std::string, Waiter> waiters_;
+  std::unordered_map<std::string, std::shared_ptr<ResponseStream>> streams_;  // by request id
   bool stopped_ = false;
 };
 

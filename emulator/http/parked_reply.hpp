@@ -1,14 +1,18 @@
 #pragma once
 // ParkedReply: a response that does not exist yet (a long-polling /next, an invoke waiting for
-// its outcome). The session awaits it; the driver fills or abandons it later.
+// its outcome). The session awaits it; the driver fills or abandons it later. A reply filled
+// with a stream is a head whose body follows as the stream delivers it.
 //
 //   auto parked = std::make_shared<ParkedReply>(executor);
-//   ... driver: parked->fill(std::move(response));
+//   ... driver: parked->fill(std::move(response));    // or fill(std::move(head), stream)
 //   ... session: std::optional<Response> r = co_await parked->wait();
+//                if (parked->stream()) ... write r's header, then the stream
+#include <memory>
 #include <optional>
 
 #include "http/net.hpp"
 #include "http/payload_body.hpp"
+#include "http/response_stream.hpp"
 
 namespace lambda_emu {
 
@@ -18,8 +22,9 @@ class ParkedReply {
     timer_.expires_at(net::steady_timer::time_point::max());
   }
 
-  void fill(Response r) {
+  void fill(Response r, std::shared_ptr<ResponseStream> stream = nullptr) {
     response_ = std::move(r);
+    stream_ = std::move(stream);
     timer_.cancel();
   }
   // Nobody will answer: the session closes the connection without a reply.
@@ -28,6 +33,7 @@ class ParkedReply {
     timer_.cancel();
   }
   [[nodiscard]] bool open() const { return !response_ && !abandoned_; }
+  [[nodiscard]] const std::shared_ptr<ResponseStream>& stream() const { return stream_; }
 
   // The response, or nullopt when abandoned.
   net::awaitable<std::optional<Response>> wait() {
@@ -41,6 +47,7 @@ class ParkedReply {
  private:
   net::steady_timer timer_;
   std::optional<Response> response_;
+  std::shared_ptr<ResponseStream> stream_;
   bool abandoned_ = false;
 };
 

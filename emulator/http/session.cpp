@@ -3,6 +3,7 @@
 #include <limits>
 #include <optional>
 
+#include "api/base64.hpp"
 #include "api/render.hpp"
 #include "driver/emulator.hpp"
 
@@ -31,6 +32,52 @@ net::awaitable<error_code> drain(tcp::socket& socket, beast::flat_buffer& buffer
         net::buffer(scratch.data(), std::min<std::uint64_t>(scratch.size(), remaining)),
         net::redirect_error(net::use_awaitable, ec));
     remaining -= n;
+  }
+  co_return ec;
+}
+
+// A streamed reply: the head now, then every piece as the stream delivers it, in chunks (HTTP/1.1)
+// or until the connection closes (HTTP/1.0). The stream's error travels in the trailers the
+// head announced, as the runtime sent them (section 3.1).
+net::awaitable<error_code> write_streamed(tcp::socket& socket, Response&& reply,
+                                          ResponseStream& stream) {
+  http::response<http::empty_body> head(std::move(reply.base()));
+  const bool chunked = head.version() >= 11;
+  if (chunked) {
+    head.chunked(true);
+  } else {
+    head.keep_alive(false);
+  }
+  error_code ec;
+  http::response_serializer<http::empty_body> serializer(head);
+  co_await http::async_write_header(socket, serializer,
+                                    net::redirect_error(net::use_awaitable, ec));
+  while (!ec) {
+    const std::optional<std::string> bytes = co_await stream.read();
+    if (!bytes) {
+      break;
+    }
+    if (chunked) {
+      co_await net::async_write(socket, http::make_chunk(net::buffer(*bytes)),
+                                net::redirect_error(net::use_awaitable, ec));
+    } else {
+      co_await net::async_write(socket, net::buffer(*bytes),
+                                net::redirect_error(net::use_awaitable, ec));
+    }
+  }
+  if (ec) {
+    stream.detach();  // the caller went away; the runtime streams on into nothing
+    co_return ec;
+  }
+  if (chunked) {
+    http::fields trailers;
+    if (!stream.end().error_type.empty()) {
+      trailers.set("Lambda-Runtime-Function-Error-Type", stream.end().error_type);
+      trailers.set("Lambda-Runtime-Function-Error-Body",
+                   api::base64_encode(stream.end().error_body));
+    }
+    co_await net::async_write(socket, http::make_chunk_last(trailers),
+                              net::redirect_error(net::use_awaitable, ec));
   }
   co_return ec;
 }
@@ -67,6 +114,24 @@ net::awaitable<void> serve_session(tcp::socket socket, std::span<const Route> ro
     Call call;
     const Request& head = parser->get();
     Match m = match(routes, head.method(), head.target());
+    if (m.route && m.route->streamed && m.route->streamed->applies(head)) {
+      // The body goes on as the handler reads it.
+      http::request_parser<http::buffer_body> body_parser(std::move(*parser));
+      BodyReader body(socket, buffer, body_parser);
+      call.request = Request(body_parser.get().base());
+      call.param = std::move(m.param);
+      emu.trace_request(api, call.request);
+      Response res = co_await m.route->streamed->handler(call, body, emu);
+      if (!body_parser.keep_alive()) {
+        res.keep_alive(false);
+      }
+      emu.trace_response(api, call.request, res.result_int());
+      co_await http::async_write(socket, res, net::redirect_error(net::use_awaitable, ec));
+      if (ec || !res.keep_alive()) {
+        break;
+      }
+      continue;
+    }
     const std::uint64_t limit = m.route ? m.route->body_limit(head) : 0;
     const boost::optional<std::uint64_t> length = parser->content_length();
     bool keep_alive = parser->keep_alive();
@@ -128,9 +193,21 @@ net::awaitable<void> serve_session(tcp::socket socket, std::span<const Route> ro
         co_await net::post(socket.get_executor(), net::use_awaitable);
       }
     } else {
-      res = co_await std::get<std::shared_ptr<ParkedReply>>(reply)->wait();
+      const auto& parked = std::get<std::shared_ptr<ParkedReply>>(reply);
+      res = co_await parked->wait();
       if (!res) {
         break;  // abandoned: the runtime this /next belonged to is gone
+      }
+      if (const std::shared_ptr<ResponseStream> stream = parked->stream()) {
+        // HTTP/1.0 has no chunks: its streamed body ends with the connection.
+        const bool keep = keep_alive && res->version() >= 11;
+        res->keep_alive(keep);
+        emu.trace_response(api, call.request, res->result_int());
+        ec = co_await write_streamed(socket, std::move(*res), *stream);
+        if (ec || !keep) {
+          break;
+        }
+        continue;
       }
     }
     if (!keep_alive) {

@@ -1,13 +1,19 @@
 #pragma once
 // Shared helpers of the integration tests: how to start the emulator with each test runtime,
 // invoke it, and read its CloudWatch-style stdout.
+#include <stdlib.h>
+
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "api/base64.hpp"
 #include "emulator_process.hpp"
 #include "http_client.hpp"
 
@@ -88,27 +94,22 @@ inline std::size_t position_of(const std::string& text, std::string_view needle)
   return text.find(needle);
 }
 
-inline std::string base64_encode(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63],
-            kAlphabet[v & 63]};
+// The emulator's own base64 (RFC 4648), for client contexts and streamed error bodies.
+using api::base64_decode;
+using api::base64_encode;
+
+// An invoke through the RIE path whose body is handed to `on_chunk` as it arrives.
+inline HttpResult invoke_streaming(const EmulatorProcess& emu, const json& event,
+                                   const std::function<bool(std::string_view)>& on_chunk) {
+  return request_streaming(emu.invoke_port(), "POST", kInvokePath, event.dump(), {}, on_chunk);
+}
+
+// The n-th (1-based) REPORT line, once there is one.
+inline std::string report_line(const EmulatorProcess& emu, std::size_t n) {
+  if (!emu.wait_for_stdout("REPORT RequestId: ", kWait, n)) {
+    return "(no REPORT line " + std::to_string(n) + ")";
   }
-  if (i + 1 == in.size()) {
-    const unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    const unsigned v =
-        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], '='};
-  }
-  return out;
+  return lines_starting_with(emu.stdout_text(), "REPORT RequestId: ").at(n - 1);
 }
 
 inline std::int64_t epoch_ms_now() {
@@ -116,5 +117,28 @@ inline std::int64_t epoch_ms_now() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// A file a runtime waits for before it goes on (a handshake instead of a sleep), in a fresh
+// directory under the build tree, which the sandbox shares (its /tmp is its own).
+struct Marker {
+  Marker() {
+    const std::filesystem::path dir =
+        std::filesystem::path(bin_path("")).parent_path().parent_path() / "test-tmp";
+    std::filesystem::create_directories(dir);
+    std::string pattern = (dir / "marker.XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw std::runtime_error("mkdtemp " + pattern + " failed");
+    }
+    path = std::filesystem::path(pattern) / "go";
+  }
+  ~Marker() {
+    std::error_code ec;
+    std::filesystem::remove_all(path.parent_path(), ec);
+  }
+  Marker(const Marker&) = delete;
+  Marker& operator=(const Marker&) = delete;
+  void create() const { std::ofstream(path) << "go"; }
+  std::filesystem::path path;
+};
 
 }  // namespace lambda_emu::testing

@@ -114,5 +114,66 @@ TEST_CASE("node ric: a handler slower than the timeout times out, the next invok
   CHECK(emu.wait_for_stdout("INIT_START ", kWait, 2));
 }
 
+TEST_CASE("node ric: a streamifyResponse handler's chunks reach the caller as written",
+          "[integration][node][streaming][C24]") {
+  SKIP_WITHOUT_RIC();
+  EmulatorProcess emu(node_runtime("streamed"));
+  Marker marker;
+  // The handler writes "second" only once the marker exists, made when "first" arrived here.
+  std::string before_marker;
+  const HttpResult r =
+      invoke_streaming(emu, {{"marker", marker.path.string()}}, [&](std::string_view piece) {
+        if (!std::filesystem::exists(marker.path)) {
+          before_marker.append(piece);
+          if (before_marker.find("first\n") != std::string::npos) {
+            marker.create();
+          }
+        }
+        return true;
+      });
+  INFO(r.error << emu.stdout_text());
+  REQUIRE(r.status == 200);
+  CHECK(before_marker == "first\n");
+  CHECK(r.body == "first\nsecond\n");
+  CHECK(r.header("Content-Type") == "text/plain");
+  CHECK_FALSE(r.has_header("Lambda-Runtime-Function-Error-Type"));
+  CHECK(report_line(emu, 1).find("Status: error") == std::string::npos);
+}
+
+TEST_CASE("node ric: an error thrown mid-stream arrives in the trailers",
+          "[integration][node][streaming][C25]") {
+  SKIP_WITHOUT_RIC();
+  EmulatorProcess emu(node_runtime("streamedError"));
+  const HttpResult r = invoke_streaming(emu, json::object(), [](std::string_view) { return true; });
+  REQUIRE(r.status == 200);
+  CHECK(r.body == "partial\n");
+  CHECK(r.header("Lambda-Runtime-Function-Error-Type") == "Error");
+  const json error =
+      parse_json(*base64_decode(r.header("Lambda-Runtime-Function-Error-Body").value_or("")));
+  CHECK(error["errorMessage"] == "failed mid-stream");
+  // REPORT has the sanitized type, as for a buffered error.
+  CHECK(report_line(emu, 1).find("Status: error\tError Type: Runtime.Unknown") !=
+        std::string::npos);
+  // Still warm.
+  CHECK(invoke_streaming(emu, json::object(), [](std::string_view) { return true; }).status == 200);
+  CHECK(lines_starting_with(emu.stdout_text(), "INIT_START ").size() == 1);
+}
+
+TEST_CASE("node ric: an HttpResponseStream sends the prelude and 8 NUL bytes first",
+          "[integration][node][streaming][C27]") {
+  SKIP_WITHOUT_RIC();
+  EmulatorProcess emu(node_runtime("streamedHttp"));
+  const HttpResult r = invoke_streaming(emu, json::object(), [](std::string_view) { return true; });
+  REQUIRE(r.status == 200);
+  CHECK(r.header("Content-Type") == "application/vnd.awslambda.http-integration-response");
+  const std::size_t nuls = r.body.find(std::string(8, '\0'));
+  REQUIRE(nuls != std::string::npos);
+  const json prelude = parse_json(r.body.substr(0, nuls));
+  CHECK(prelude["statusCode"] == 201);
+  CHECK(prelude["headers"]["x-custom"] == "yes");
+  CHECK(prelude["cookies"] == json{"a=b; Path=/"});
+  CHECK(r.body.substr(nuls + 8) == "<p>hello</p>");
+}
+
 }  // namespace
 }  // namespace lambda_emu::testing

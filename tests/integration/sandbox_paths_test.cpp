@@ -103,7 +103,7 @@ TEST_CASE("sandbox: a bootstrap under the host's /tmp keeps the host's /tmp visi
   std::ofstream(dir / "marker") << "host tmp";
 
   {
-    EmulatorProcess emu({.args = {"--handler", "script"}, .bootstrap = {bootstrap.string()}});
+    EmulatorProcess emu({{"--handler", "script"}, {bootstrap.string()}, {}});
     CHECK_FALSE(emu.private_tmp());
     if (emu.sandbox_paths()) {
       CHECK(emu.stderr_text().find("keeps the host's /tmp") != std::string::npos);

@@ -41,6 +41,13 @@ std::optional<std::string> HttpResult::header(std::string_view name) const {
 
 HttpResult request(std::uint16_t port, std::string_view method, std::string_view target,
                    std::string body, const Headers& headers, std::chrono::milliseconds timeout) {
+  return request_streaming(port, method, target, std::move(body), headers, nullptr, timeout);
+}
+
+HttpResult request_streaming(std::uint16_t port, std::string_view method, std::string_view target,
+                             std::string body, const Headers& headers,
+                             const std::function<bool(std::string_view)>& on_chunk,
+                             std::chrono::milliseconds timeout) {
   HttpResult result;
   const auto start = Clock::now();
   asio::io_context ioc;
@@ -66,6 +73,19 @@ HttpResult request(std::uint16_t port, std::string_view method, std::string_view
   http::response_parser<http::string_body> parser;
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   parser.header_limit(1024 * 1024);
+  std::string chunked_body;
+  // Chunk data goes to the callback as it is parsed instead of into the body (Beast keeps a
+  // reference to the callback: it lives as long as the parser).
+  auto chunk_body = [&](std::uint64_t, beast::string_view data, beast::error_code& ec) {
+    chunked_body.append(data.data(), data.size());
+    if (!on_chunk(std::string_view(data.data(), data.size()))) {
+      ec = asio::error::operation_aborted;  // the caller hangs up here
+    }
+    return data.size();
+  };
+  if (on_chunk) {
+    parser.on_chunk_body(chunk_body);
+  }
 
   // Async operations under one deadline, run to completion on this thread.
   stream.expires_after(timeout);
@@ -105,7 +125,16 @@ HttpResult request(std::uint16_t port, std::string_view method, std::string_view
       return result;
     }
   }
+  // Chunked trailers arrive after the body: the header list only has them now.
+  result.headers.clear();
+  for (const auto& field : parser.get()) {
+    result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  const bool chunked = parser.chunked();
   result.body = parser.release().body();
+  if (on_chunk && chunked) {
+    result.body = std::move(chunked_body);
+  }
   return result;
 }
 

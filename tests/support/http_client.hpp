@@ -9,6 +9,7 @@
 //   std::string reply = raw_exchange(port, "BROKEN\r\n\r\n");
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,14 @@ constexpr std::chrono::milliseconds kDefaultHttpTimeout{15000};
 HttpResult request(std::uint16_t port, std::string_view method, std::string_view target,
                    std::string body = {}, const Headers& headers = {},
                    std::chrono::milliseconds timeout = kDefaultHttpTimeout);
+
+// request(), handing each piece of a chunked body to `on_chunk` as it arrives (the result's body
+// still has all of it); on_chunk returning false hangs up there. Trailers, if any, are in the
+// result's headers.
+HttpResult request_streaming(std::uint16_t port, std::string_view method, std::string_view target,
+                             std::string body, const Headers& headers,
+                             const std::function<bool(std::string_view)>& on_chunk,
+                             std::chrono::milliseconds timeout = kDefaultHttpTimeout);
 
 // Writes `bytes` as they are, then returns everything received until the server closes the
 // connection or `timeout` passes (malformed-HTTP tests).

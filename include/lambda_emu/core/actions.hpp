@@ -39,6 +39,12 @@ struct DeliverExtensionEvent {
   std::string identifier;
   ExtensionEvent event;
 };
+// The runtime streams its response: the caller's answer starts now, with this content type, and
+// the body follows as the runtime writes it. The CompleteInvoke that follows ends the stream.
+struct StartStream {
+  std::string request_id;
+  std::string content_type;
+};
 // The invoke's one and only outcome, for its caller.
 struct CompleteInvoke {
   std::string request_id;
@@ -63,7 +69,7 @@ struct Transition {
 // Everything is down: no process, no invoke, nothing armed.
 struct Stopped {};
 
-using Action = std::variant<Spawn, SignalProcess, DeliverInvoke, DeliverExtensionEvent,
+using Action = std::variant<Spawn, SignalProcess, DeliverInvoke, DeliverExtensionEvent, StartStream,
                             CompleteInvoke, ArmTimer, CancelTimer, EmitRecord, Transition, Stopped>;
 
 }  // namespace lambda_emu::core

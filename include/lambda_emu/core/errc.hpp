@@ -11,6 +11,7 @@ enum class errc {
   invalid_state_transition,  // 403 InvalidStateTransition (section 2.1)
   payload_too_large,         // 413 RequestEntityTooLarge (C12)
   invalid_response_mode,     // 400 InvalidFunctionResponseMode (C14)
+  truncated_request,         // 400 TruncatedHTTPRequest: a streamed body broke off (C26)
   // Extensions API (section 4.6); all 403.
   extension_invalid_event_type,   // Extension.InvalidEventType (C33)
   extension_invalid_state,        // Extension.InvalidExtensionState (C34, C46)

@@ -61,6 +61,24 @@ struct RuntimeResponse {
   ResponseMode mode = ResponseMode::buffered;
   std::uint64_t size = 0;  // bytes the runtime sent; may exceed body.size() when over the limit
 };
+// A streamed /response (section 3.1): its header arrived, the body flows to the caller as it
+// comes (the adapter moves the bytes; the core sees only the start and the end).
+struct RuntimeStreamStarted {
+  std::string request_id;
+  std::string content_type;
+};
+struct RuntimeStreamEnded {
+  enum class End {
+    complete,   // the body ended normally; error trailers, if any, below
+    truncated,  // the connection broke mid-body (C26)
+    too_large,  // more than the streamed limit (C28)
+  };
+  std::string request_id;
+  End end = End::complete;
+  std::uint64_t size = 0;  // bytes streamed
+  std::string error_type;  // Lambda-Runtime-Function-Error-Type trailer (C25); empty: none
+  std::string error_body;  // Lambda-Runtime-Function-Error-Body, base64-decoded
+};
 struct RuntimeError {
   std::string request_id;
   std::string error_type;  // Lambda-Runtime-Function-Error-Type, or the body's errorType
@@ -104,8 +122,8 @@ struct TimerFired {
 };
 
 using Event = std::variant<InvokeArrived, InitRequested, StopRequested, LaunchFailed, ProcessExited,
-                           RuntimeNext, RuntimeResponse, RuntimeError, RuntimeInitError,
-                           ExtensionRegister, ExtensionNext, ExtensionInitError, ExtensionExitError,
-                           TelemetrySubscribe, TimerFired>;
+                           RuntimeNext, RuntimeResponse, RuntimeStreamStarted, RuntimeStreamEnded,
+                           RuntimeError, RuntimeInitError, ExtensionRegister, ExtensionNext,
+                           ExtensionInitError, ExtensionExitError, TelemetrySubscribe, TimerFired>;
 
 }  // namespace lambda_emu::core

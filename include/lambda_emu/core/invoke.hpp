@@ -47,6 +47,9 @@ struct Outcome {
   std::string error_type;     // sanitized type for logs and telemetry; empty on success
   std::string error_message;  // platform errors only, for front doors that render their own text
   bool init_failure = false;  // the invoke failed because its init did (RIE answers those 502)
+  bool streamed = false;      // the body went to the caller as a stream (StartStream) already
+  std::string stream_error_type =
+      {};  // a stream's error trailer as the runtime sent it (unsanitized)
 
   [[nodiscard]] static Outcome success(std::string body, std::string content_type);
   [[nodiscard]] static Outcome function_error(std::string body, std::string content_type,

@@ -37,6 +37,7 @@ class MemoryMeter {
 // Lambda's payload limits (section 2.3, 3.3).
 inline constexpr std::uint64_t max_buffered_response_bytes = 6'291'556;
 inline constexpr std::uint64_t max_sync_request_bytes = 6'291'456;
+inline constexpr std::uint64_t max_streamed_response_bytes = 200ull * 1024 * 1024;
 
 struct Result {
   std::optional<Refusal> refusal;  // set: answer the API call with this error, nothing changed
@@ -67,7 +68,10 @@ class Sandbox {
     Instant deadline;  // started + timeout
     WallTime deadline_wall;
     std::optional<Instant> delivered;     // handed to the runtime
-    std::optional<Instant> responded;     // response or error received
+    std::optional<Instant> responded;     // response (its first byte when streamed) or error
+    std::optional<Instant> response_end;  // the last byte of a streamed response
+    bool streaming = false;               // a streamed response is flowing
+    bool next_after_stream = false;       // the runtime asked for /next before its stream ended
     std::optional<Instant> runtime_done;  // the runtime's next /next (platform.runtimeDone)
     std::uint64_t produced_bytes = 0;
     bool completed = false;  // the caller has its outcome
@@ -111,6 +115,8 @@ class Sandbox {
   void on(ProcessExited&& e);
   void on(RuntimeNext&& e);
   void on(RuntimeResponse&& e);
+  void on(RuntimeStreamStarted&& e);
+  void on(RuntimeStreamEnded&& e);
   void on(RuntimeError&& e);
   void on(RuntimeInitError&& e);
   void on(ExtensionRegister&& e);

@@ -1,8 +1,8 @@
 // test-runtime: a Lambda custom runtime ("bootstrap") whose behaviour each test chooses.
 //
 // _HANDLER picks the init behaviour and the default per-invoke behaviour (echo, error,
-// crash-init, exit0-init, init-error, slow-init:<ms>, script). An event that is a JSON object
-// with a string field "do" overrides the default for that one invoke (see handle_script()).
+// crash-init, exit0-init, init-error, slow-init:<ms>, script, stream). An event that is a JSON
+// object with a string field "do" overrides the default for that one invoke (see handle_script()).
 //
 // It is also the runtime of the latency benchmark, so the echo path is kept lean: one
 // keep-alive connection, request/response objects and buffers reused across invokes, events
@@ -14,12 +14,14 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <csignal>
@@ -140,6 +142,15 @@ class Client {
     return ec;
   }
 
+  // A second connection for a streamed POST (the keep-alive one stays as it is).
+  tcp::socket connect_new() {
+    tcp::socket s(io_);
+    asio::connect(s, endpoints_);
+    s.set_option(tcp::no_delay(true));
+    return s;
+  }
+  [[nodiscard]] const std::string& host() const { return host_; }
+
  private:
   void close() {
     beast::error_code ignored;
@@ -257,6 +268,8 @@ class Runtime {
       req.set(http::field::content_type, "application/json");
       req.body() = "\"raw\"";
       report("response-mode", post(), true);
+    } else if (what == "stream") {
+      stream(cmd);
     } else if (what == "bad_id") {
       auto& req = start_response("00000000-0000-0000-0000-000000000000");
       req.set(http::field::content_type, "application/json");
@@ -267,6 +280,63 @@ class Runtime {
       std::fprintf(stderr, "test-runtime: unknown \"do\":\"%s\", echoing\n", what.c_str());
       echo();
     }
+  }
+
+  // A streamed /response written by hand (section 3.1), on its own connection:
+  //   chunks      strings, each sent as one chunk
+  //   wait_for    a file: after the first chunk, wait (up to 10 s) until it exists, so a test can
+  //               prove the caller had the first chunk before the runtime sent the rest
+  //   bytes       then this many bytes of 'x' in 64 KiB chunks
+  //   error_type, error_body_b64   trailers; truncate: close the connection instead of ending
+  void stream(const json& cmd) {
+    tcp::socket s = client_.connect_new();
+    target_.assign(kInvocationPrefix).append(request_id_).append("/response");
+    const std::string head =
+        "POST " + target_ + " HTTP/1.1\r\nHost: " + client_.host() +
+        "\r\nLambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n"
+        "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n"
+        "Content-Type: " +
+        string_field(cmd, "content_type", "text/plain") + "\r\n\r\n";
+    asio::write(s, asio::buffer(head));
+    auto chunk = [&](std::string_view data) {
+      char size[32];
+      const int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+      std::array<asio::const_buffer, 3> parts{asio::buffer(size, static_cast<std::size_t>(n)),
+                                              asio::buffer(data), asio::buffer("\r\n", 2)};
+      asio::write(s, parts);
+    };
+    bool first = true;
+    for (const auto& c : cmd.value("chunks", json::array())) {
+      chunk(c.get<std::string>());
+      if (first && cmd.contains("wait_for")) {
+        const std::filesystem::path marker = cmd["wait_for"].get<std::string>();
+        for (int i = 0; i < 2000 && !std::filesystem::exists(marker); ++i)
+          sleep_ms(5);
+      }
+      first = false;
+    }
+    const std::string block(64 * 1024, 'x');
+    for (std::int64_t left = int_field(cmd, "bytes", 0); left > 0;) {
+      const auto n = static_cast<std::size_t>(std::min<std::int64_t>(left, block.size()));
+      chunk(std::string_view(block).substr(0, n));
+      left -= static_cast<std::int64_t>(n);
+    }
+    if (cmd.value("truncate", false)) {
+      std::fprintf(stderr, "test-runtime: stream truncated\n");
+      return;  // the socket closes mid-body
+    }
+    std::string last = "0\r\n";
+    if (cmd.contains("error_type")) {
+      last += "Lambda-Runtime-Function-Error-Type: " + cmd["error_type"].get<std::string>() +
+              "\r\nLambda-Runtime-Function-Error-Body: " + string_field(cmd, "error_body_b64", "") +
+              "\r\n";
+    }
+    last += "\r\n";
+    asio::write(s, asio::buffer(last));
+    beast::flat_buffer buf;
+    beast::error_code ec;
+    http::read(s, buf, reply_, ec);
+    report("stream", ec ? http::status::unknown : reply_.result(), true);
   }
 
   // POST /response with the event's own bytes and Content-Type.

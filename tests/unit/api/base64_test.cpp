@@ -17,3 +17,17 @@ TEST_CASE("base64: decodes RFC 4648 with padding, rejects the rest", "[api][base
   CHECK_FALSE(base64_decode("Zm9*"));
   CHECK_FALSE(base64_decode("not base64!"));
 }
+
+TEST_CASE("base64: encodes with padding, and decodes back", "[api][base64]") {
+  using lambda_emu::api::base64_encode;
+  CHECK(base64_encode("") == "");
+  CHECK(base64_encode("f") == "Zg==");
+  CHECK(base64_encode("fo") == "Zm8=");
+  CHECK(base64_encode("foo") == "Zm9v");
+  CHECK(base64_encode("\xff") == "/w==");
+  std::string all;
+  for (int c = 0; c < 256; ++c) {
+    all.push_back(static_cast<char>(c));
+  }
+  CHECK(base64_decode(base64_encode(all)) == all);
+}
