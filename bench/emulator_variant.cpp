@@ -8,7 +8,7 @@ namespace bench {
 
 bool start_variant(Context& ctx, EmulatorVariant& v) {
   const std::vector<int> none;
-  v.child = start_emulator(ctx, ctx.pinned ? ctx.cpu_a : none, {v.opt_dir, v.log_path});
+  v.child = start_emulator(ctx, ctx.pinned ? ctx.cpu_a : none, {v.opt_dir, v.log_path, {}});
   if (!v.child)
     return false;
   try {

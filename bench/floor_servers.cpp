@@ -1,8 +1,11 @@
 #include "floor_servers.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 #include <boost/asio/co_spawn.hpp>
@@ -11,7 +14,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -60,6 +66,36 @@ asio::awaitable<void> guarded(const char* who, Session session) {
   }
 }
 
+// The streaming floor: `POST /stream/<bytes>` answers with that many bytes in 64 KiB chunks, as
+// test-runtime's {"do":"stream","bytes":N} writes them to lambda-emu.
+std::optional<std::uint64_t> stream_request_size(beast::string_view target) {
+  constexpr beast::string_view prefix = "/stream/";
+  if (!target.starts_with(prefix))
+    return std::nullopt;
+  std::uint64_t n = 0;
+  const auto digits = target.substr(prefix.size());
+  if (std::from_chars(digits.data(), digits.data() + digits.size(), n).ec != std::errc())
+    return std::nullopt;
+  return n;
+}
+
+asio::awaitable<void> write_stream(tcp::socket& socket, std::uint64_t bytes, bool keep_alive) {
+  static const std::string block(64 * 1024, 'x');
+  http::response<http::empty_body> head{http::status::ok, 11};
+  head.set(http::field::content_type, "application/octet-stream");
+  head.chunked(true);
+  head.keep_alive(keep_alive);
+  http::response_serializer<http::empty_body> serializer(head);
+  co_await http::async_write_header(socket, serializer, use_awaitable);
+  for (std::uint64_t left = bytes; left > 0;) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, block.size()));
+    co_await asio::async_write(socket, http::make_chunk(asio::buffer(block.data(), n)),
+                               use_awaitable);
+    left -= n;
+  }
+  co_await asio::async_write(socket, http::make_chunk_last(), use_awaitable);
+}
+
 asio::awaitable<void> echo_session(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true));
   beast::flat_buffer buffer;
@@ -75,6 +111,12 @@ asio::awaitable<void> echo_session(tcp::socket socket) {
     data.clear();
     parser.get().body().swap(data);
     co_await http::async_read(socket, buffer, parser, use_awaitable);
+    if (const auto bytes = stream_request_size(parser.get().target())) {
+      co_await write_stream(socket, *bytes, parser.get().keep_alive());
+      if (!parser.get().keep_alive())
+        break;
+      continue;
+    }
     res.keep_alive(parser.get().keep_alive());
     res.body().swap(parser.get().body());
     res.prepare_payload();

@@ -1,5 +1,6 @@
 #pragma once
 // The loopback floor: a minimal Beast echo server and a minimal two-hop relay in front of it.
+// The echo server also streams: `POST /stream/<bytes>` answers that many bytes, chunked.
 //
 //   client -> relay -> echo server
 //

@@ -4,10 +4,13 @@
 
 #include <charconv>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 #include <stdexcept>
+#include <vector>
 
 #include <boost/asio/connect.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -91,29 +94,19 @@ void HttpClient::close() {
   socket_.close(ignored);
 }
 
-unsigned HttpClient::post(std::string_view target, std::string_view body) {
+template <class Read>
+auto HttpClient::exchange(std::string_view target, std::string_view body, Read read) {
   request_.target(beast::string_view(target.data(), target.size()));
   request_.body() = beast::span<const char>(body.data(), body.size());
   request_.prepare_payload();
-
   timed_out_.store(false, std::memory_order_relaxed);
   deadline_ns_.store(now_ns() + std::chrono::nanoseconds(timeout_).count(),
                      std::memory_order_relaxed);
   try {
     http::write(socket_, request_);
-
-    // A fresh parser per response (cheap), but the body string and its capacity are reused.
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(kBodyLimit);
-    response_body_.clear();
-    parser.get().body().swap(response_body_);
-    http::read(socket_, buffer_, parser);
+    auto result = read();
     deadline_ns_.store(0, std::memory_order_relaxed);
-    response_body_.swap(parser.get().body());
-    const unsigned status = parser.get().result_int();
-    if (!parser.get().keep_alive())
-      close();
-    return status;
+    return result;
   } catch (...) {
     deadline_ns_.store(0, std::memory_order_relaxed);
     close();
@@ -121,6 +114,51 @@ unsigned HttpClient::post(std::string_view target, std::string_view body) {
       throw std::runtime_error("request timed out");
     throw;
   }
+}
+
+unsigned HttpClient::post(std::string_view target, std::string_view body) {
+  return exchange(target, body, [&] {
+    // A fresh parser per response (cheap), but the body string and its capacity are reused.
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(kBodyLimit);
+    response_body_.clear();
+    parser.get().body().swap(response_body_);
+    http::read(socket_, buffer_, parser);
+    response_body_.swap(parser.get().body());
+    const unsigned status = parser.get().result_int();
+    if (!parser.get().keep_alive())
+      close();
+    return status;
+  });
+}
+
+HttpClient::StreamTiming HttpClient::post_streamed(std::string_view target, std::string_view body) {
+  const auto start = std::chrono::steady_clock::now();
+  return exchange(target, body, [&] {
+    StreamTiming t;
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    http::read_header(socket_, buffer_, parser);
+    std::vector<char> scratch(64 * 1024);
+    while (!parser.is_done()) {
+      parser.get().body().data = scratch.data();
+      parser.get().body().size = scratch.size();
+      boost::system::error_code ec;
+      http::read_some(socket_, buffer_, parser, ec);  // returns with what has arrived
+      if (ec && ec != http::error::need_buffer)
+        throw boost::system::system_error(ec);
+      const std::size_t n = scratch.size() - parser.get().body().size;
+      if (n > 0 && t.bytes == 0)
+        t.first_byte = std::chrono::steady_clock::now() - start;
+      t.bytes += n;
+    }
+    t.total = std::chrono::steady_clock::now() - start;
+    t.status = parser.get().result_int();
+    t.error_type = std::string(parser.get()["Lambda-Runtime-Function-Error-Type"]);
+    if (!parser.get().keep_alive())
+      close();
+    return t;
+  });
 }
 
 }  // namespace bench

@@ -51,8 +51,22 @@ class HttpClient {
   unsigned post(std::string_view target, std::string_view body);
   [[nodiscard]] const std::string& body() const { return response_body_; }
 
+  // What a streamed (chunked) response took, from the request's first byte written.
+  struct StreamTiming {
+    unsigned status = 0;
+    std::chrono::nanoseconds first_byte{0};  // the first body byte read
+    std::chrono::nanoseconds total{0};       // the whole body and its trailers read
+    std::uint64_t bytes = 0;
+    std::string error_type;  // Lambda-Runtime-Function-Error-Type trailer, if any
+  };
+  // Sends POST target with body and reads the response body as it arrives, keeping none of it.
+  StreamTiming post_streamed(std::string_view target, std::string_view body);
+
  private:
   void watch(const std::stop_token& stop);
+  // Sends the request and returns read()'s reading of the answer, under the request timeout.
+  template <class Read>
+  auto exchange(std::string_view target, std::string_view body, Read read);
 
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::socket socket_;

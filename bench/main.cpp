@@ -26,6 +26,7 @@
 #include "options.hpp"
 #include "report.hpp"
 #include "run_context.hpp"
+#include "stream_invokes.hpp"
 #include "telemetry_invokes.hpp"
 #include "warm_invokes.hpp"
 
@@ -95,6 +96,7 @@ int run_bench(Options opt) {
   WarmResult warm;
   ExtensionResult extensions;
   TelemetryResult telemetry;
+  StreamResult streaming;
   ColdResult cold;
   if (!fatal && ctx.opt.warm) {
     std::printf("\nWarm invokes\n");
@@ -109,6 +111,10 @@ int run_bench(Options opt) {
     std::printf("\nTelemetry\n");
     telemetry = run_telemetry(ctx);
   }
+  if (!fatal && ctx.opt.streaming && !ctx.opt.floor_only) {
+    std::printf("\nStreaming\n");
+    streaming = run_streaming(ctx);
+  }
   if (!fatal && ctx.opt.cold) {
     std::printf("\nCold start\n");
     cold = run_cold(ctx);
@@ -117,6 +123,7 @@ int run_bench(Options opt) {
   const json warm_json = report_warm(warm);
   const json extensions_json = report_extensions(extensions);
   const json telemetry_json = report_telemetry(telemetry);
+  const json streaming_json = report_streaming(streaming);
   const json cold_json = report_cold(cold);
   if (!ctx.notes.empty())
     std::printf("\nNotes\n");
@@ -149,10 +156,12 @@ int run_bench(Options opt) {
                {"telemetry_iterations",
                 ctx.opt.telemetry_iterations ? json(*ctx.opt.telemetry_iterations) : json(nullptr)},
                {"listener_delay_ms", ctx.opt.listener_delay_ms},
+               {"stream_runs", ctx.opt.stream_runs},
                {"quick", ctx.opt.quick}}},
              {"warm", warm_json},
              {"extensions", extensions_json},
              {"telemetry", telemetry_json},
+             {"streaming", streaming_json},
              {"cold", cold_json},
              {"notes", ctx.notes},
              {"failures", ctx.failures}};

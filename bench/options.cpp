@@ -19,7 +19,7 @@ constexpr const char* kUsage = R"(usage: lambda-emu-bench [options]
 
 Measures lambda-emu (serve --handler echo -- test-runtime) against a loopback floor
 measured in the same run, interleaved: warm sequential invokes, what external extensions add
-to an invoke, that a slow telemetry listener delays none, and cold start.
+to an invoke, that a slow telemetry listener delays none, streamed responses, and cold start.
 
 options:
   --emulator PATH       lambda-emu binary (default: lambda-emu next to this binary)
@@ -37,13 +37,14 @@ options:
   --telemetry-iterations N
                         telemetry part: measured invokes per path (default 20000)
   --listener-delay MS   telemetry part: the listener answers each batch after MS (default 200)
+  --stream-runs N       streaming part: streamed 10 MiB responses per path (default 30)
   --quick               smoke run: 1/10 of the iterations (telemetry: 1/4), 20 warm-up,
                         5 cold runs
   --pin                 pin client, relay and lambda-emu to one CPU, echo server, runtime and
                         extensions to another (not the cold starts); default: the OS places
                         processes freely
   --floor-only          measure only the floor and the runtime's own cold start (no lambda-emu)
-  --no-warm, --no-extensions, --no-telemetry, --no-cold
+  --no-warm, --no-extensions, --no-telemetry, --no-streaming, --no-cold
                         skip a part
   --json FILE           also write the results as JSON
   --emulator-log FILE   append the emulator's and runtime's stdout/stderr here (default: discard)
@@ -151,6 +152,10 @@ Options parse_options(int argc, char** argv) {
       o.telemetry_iterations = std::max<std::size_t>(1, parse_count(arg, value()));
     } else if (arg == "--listener-delay") {
       o.listener_delay_ms = parse_count(arg, value());
+    } else if (arg == "--stream-runs") {
+      o.stream_runs = std::max<std::size_t>(1, parse_count(arg, value()));
+    } else if (arg == "--no-streaming") {
+      o.streaming = false;
     } else if (arg == "--json") {
       o.json_path = value();
     } else if (arg == "--emulator-log") {
@@ -177,6 +182,7 @@ Options parse_options(int argc, char** argv) {
     o.warmup = 20;
     o.cold_runs = 5;
     o.quick_scale = 0.1;
+    o.stream_runs = std::min<std::size_t>(o.stream_runs, 5);
   }
   if (warmup)
     o.warmup = *warmup;

@@ -19,6 +19,7 @@ struct Options {
   std::optional<std::size_t> ext_iterations;        // per path and phase; default 3000
   std::optional<std::size_t> telemetry_iterations;  // per path; default 20000
   std::size_t listener_delay_ms = 200;              // the slow telemetry listener, per batch
+  std::size_t stream_runs = 30;                     // streamed 10 MiB responses per path
   std::string json_path;
   std::string emulator_log;
   bool quick = false;
@@ -28,6 +29,7 @@ struct Options {
   bool warm = true;
   bool extensions = true;
   bool telemetry = true;
+  bool streaming = true;
   bool cold = true;
 };
 

@@ -299,6 +299,57 @@ json report_telemetry(const TelemetryResult& tel) {
   return j;
 }
 
+// Streaming targets (issue 4): time to first byte within 1.3x its floor; at least 500 MB/s.
+constexpr double kFirstByteTarget = 1.3;
+constexpr double kThroughputTarget = 500;  // MB/s, 10^6 bytes
+
+json report_streaming(const StreamResult& st) {
+  if (!st.ran)
+    return nullptr;
+  const Summary ef = summarize(st.emulator_first_byte_us);
+  const Summary et = summarize(st.emulator_total_us);
+  const Summary ff = summarize(st.floor_first_byte_us);
+  const Summary ft = summarize(st.floor_total_us);
+  const Summary rt = summarize(st.relay_round_trip_us);
+  const double bytes = static_cast<double>(st.bytes);
+  auto mb_per_s = [&](double total_us) { return total_us > 0 ? bytes / total_us : 0; };
+  std::printf(
+      "\nStreaming: %.0f MiB responses in 64 KiB chunks, --stream-throttle off, "
+      "microseconds\n",
+      bytes / (1024 * 1024));
+  std::printf("  %-34s %6s %9s %9s %11s %11s %8s\n", "path", "n", "TTFB p50", "TTFB p99",
+              "total p50", "total p99", "MB/s");
+  std::printf("  %-34s %6zu %9.1f %9.1f %11.1f %11.1f %8.0f\n", "lambda-emu (runtime -> caller)",
+              ef.count, ef.p50_us, ef.p99_us, et.p50_us, et.p99_us, mb_per_s(et.p50_us));
+  std::printf("  %-34s %6zu %9.1f %9.1f %11.1f %11.1f %8.0f\n", "floor: one-hop stream", ff.count,
+              ff.p50_us, ff.p99_us, ft.p50_us, ft.p99_us, mb_per_s(ft.p50_us));
+  std::printf("  %-34s %6zu %9.1f %9.1f\n", "floor: 100 B round trip, two hops", rt.count,
+              rt.p50_us, rt.p99_us);
+  const double ttfb_ratio = rt.p50_us > 0 ? ef.p50_us / rt.p50_us : 0;
+  std::printf(
+      "  time to first byte p50: %.2fx the two-hop round trip (%s); throughput %.0f MB/s "
+      "(>=%.0f %s), %.2fx the one-hop floor's time\n",
+      ttfb_ratio, verdict(ttfb_ratio, {kFirstByteTarget}).c_str(), mb_per_s(et.p50_us),
+      kThroughputTarget, mb_per_s(et.p50_us) >= kThroughputTarget ? "PASS" : "MISS",
+      ft.p50_us > 0 ? et.p50_us / ft.p50_us : 0);
+  auto timing = [](const Summary& first, const Summary& total) {
+    return json{{"count", first.count},
+                {"first_byte_p50_us", first.p50_us},
+                {"first_byte_p99_us", first.p99_us},
+                {"total_p50_us", total.p50_us},
+                {"total_p99_us", total.p99_us}};
+  };
+  return {{"bytes", st.bytes},
+          {"runs", st.runs},
+          {"errors", st.errors},
+          {"emulator", timing(ef, et)},
+          {"floor_one_hop", timing(ff, ft)},
+          {"floor_round_trip_two_hops", duration_json(st.relay_round_trip_us)},
+          {"first_byte_ratio", ttfb_ratio},
+          {"emulator_mb_per_s", mb_per_s(et.p50_us)},
+          {"floor_mb_per_s", mb_per_s(ft.p50_us)}};
+}
+
 json report_cold(const ColdResult& cold) {
   if (!cold.ran_runtime)
     return nullptr;

@@ -47,6 +47,7 @@ struct Child {
 struct EmulatorLaunch {
   std::string opt_dir;      // --opt-dir (a layer with external extensions); empty: none given
   std::string output_path;  // its stdout+stderr; empty: --emulator-log (or discarded)
+  std::vector<std::string> options;  // more `serve` options
 };
 
 // `lambda-emu serve --listen 127.0.0.1:0 --ready-file F --handler echo [--opt-dir D] -- RUNTIME`,

@@ -1,7 +1,10 @@
-// Invoke front doors: how callers reach the function. Today the RIE-compatible path
-// (section 8, C74), which passes streamed responses on as they come (RIE itself buffers them);
-// the Lambda Invoke API by function name joins it later.
+// Invoke front doors: how callers reach the function. RIE's path (section 8, C74), which passes
+// streamed responses on as they come (RIE itself buffers them), and the Lambda Invoke API by
+// function name as the AWS SDKs call it (RequestResponse, Event, DryRun).
+#include <nlohmann/json.hpp>
+
 #include "api/base64.hpp"
+#include "api/function_name.hpp"
 #include "api/handlers.hpp"
 #include "api/render.hpp"
 #include "driver/emulator.hpp"
@@ -64,18 +67,37 @@ std::uint64_t invoke_body_limit(const Request&) {
   return core::max_sync_request_bytes;
 }
 
-Reply handle_rie_invoke(Call& call, driver::Emulator& emu) {
+namespace {
+
+// Asynchronous (Event) invokes take up to 1 MB since October 2025 (256 KB before).
+constexpr std::uint64_t max_async_request_bytes = 1'048'576;
+
+// The AWS service error shape the SDKs decode: the type in x-amzn-ErrorType, the text in
+// "message" (restJson1).
+Response service_error(const Request& req, http::status status, std::string_view type,
+                       const std::string& message) {
+  Response res = render::response(req, status);
+  res.set("x-amzn-ErrorType", type);
+  res.set(http::field::content_type, "application/json");
+  res.body().assign(nlohmann::json{{"Type", "User"}, {"message", message}}.dump());
+  res.prepare_payload();
+  return res;
+}
+
+Response request_too_large(const Request& req, std::uint64_t limit, std::string_view operation) {
+  Response res = render::response(req, http::status::payload_too_large);
+  res.set("x-amzn-ErrorType", "RequestTooLargeException");
+  res.set(http::field::content_type, "application/json");
+  res.body().assign("{\"Type\":\"User\",\"message\":\"Request must be smaller than " +
+                    std::to_string(limit) + " bytes for the " + std::string(operation) +
+                    " operation\"}");
+  res.prepare_payload();
+  return res;
+}
+
+// The invoke the caller asked for, or the answer that refuses it (undecodable client context).
+std::variant<core::Invoke, Response> build_invoke(Call& call, driver::Emulator& emu) {
   const Request& req = call.request;
-  if (call.over_limit) {
-    Response res = render::response(req, http::status::payload_too_large);
-    res.set("x-amzn-ErrorType", "RequestTooLargeException");
-    res.set(http::field::content_type, "application/json");
-    res.body().assign("{\"Type\":\"User\",\"message\":\"Request must be smaller than " +
-                      std::to_string(core::max_sync_request_bytes) +
-                      " bytes for the InvokeFunction operation\"}");
-    res.prepare_payload();
-    return res;
-  }
   core::Invoke in;
   if (auto ctx = optional_header(req, "X-Amz-Client-Context")) {
     in.client_context = base64_decode(*ctx);
@@ -90,8 +112,133 @@ Reply handle_rie_invoke(Call& call, driver::Emulator& emu) {
   in.invoked_function_arn = emu.function().arn();
   in.trace_id = optional_header(req, "X-Amzn-Trace-Id");
   in.tenant_id = optional_header(req, "X-Amz-Tenant-Id");
+  return in;
+}
+
+// The Invoke API's answers: 200 with the payload, and for any failure (function error, timeout,
+// crash, failed init) 200 with the error JSON and X-Amz-Function-Error: Unhandled.
+Response render_invoke_outcome(core::Outcome&& o, unsigned version, bool keep_alive) {
+  Response res{http::status::ok, version};
+  res.keep_alive(keep_alive);
+  if (o.kind != core::Outcome::Kind::success) {
+    res.set("X-Amz-Function-Error", "Unhandled");
+  }
+  res.set(http::field::content_type,
+          o.content_type.empty() ? std::string("application/json") : o.content_type);
+  res.body().assign(std::move(o.body));
+  res.prepare_payload();
+  return res;
+}
+
+// The function the path names, or the error Lambda answers for it.
+std::optional<Response> check_function(const Call& call, const core::FunctionConfig& fn) {
+  const Request& req = call.request;
+  const std::optional<FunctionName> name = parse_function_name(call.param);
+  if (!name) {
+    return service_error(req, http::status::bad_request, "ValidationException",
+                         "1 validation error detected: Value '" + call.param +
+                             "' at 'functionName' failed to satisfy constraint: Member must "
+                             "satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?"
+                             "([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?"
+                             "([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+  }
+  const std::string query = query_value(req.target(), "Qualifier");
+  if (!query.empty() && !name->qualifier.empty() && query != name->qualifier) {
+    return service_error(
+        req, http::status::bad_request, "InvalidParameterValueException",
+        "The derived qualifier from the function name does not match the specified qualifier.");
+  }
+  const std::string qualifier = query.empty() ? name->qualifier : query;
+  const bool same = name->name == fn.name &&
+                    (name->account.empty() || name->account == fn.account_id) &&
+                    (name->region.empty() || name->region == fn.region);
+  const bool version_ok = qualifier.empty() || qualifier == fn.version || qualifier == "$LATEST";
+  if (!same || !version_ok) {
+    std::string arn = "arn:aws:lambda:" + (name->region.empty() ? fn.region : name->region) + ":" +
+                      (name->account.empty() ? fn.account_id : name->account) +
+                      ":function:" + name->name + (qualifier.empty() ? "" : ":" + qualifier);
+    return service_error(req, http::status::not_found, "ResourceNotFoundException",
+                         "Function not found: " + arn);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Reply handle_rie_invoke(Call& call, driver::Emulator& emu) {
+  const Request& req = call.request;
+  if (call.over_limit) {
+    return request_too_large(req, core::max_sync_request_bytes, "InvokeFunction");
+  }
+  auto built = build_invoke(call, emu);
+  if (auto* refused = std::get_if<Response>(&built)) {
+    return std::move(*refused);
+  }
+  core::Invoke& in = std::get<core::Invoke>(built);
   std::string id = in.request_id;
   auto parked = emu.await_outcome(std::move(id), req, render_rie_outcome, render_rie_stream_head);
+  (void)emu.handle(core::InvokeArrived{std::move(in)});
+  return parked;
+}
+
+Reply handle_invoke(Call& call, driver::Emulator& emu) {
+  const Request& req = call.request;
+  const core::FunctionConfig& fn = emu.function();
+  if (std::optional<Response> refused = check_function(call, fn)) {
+    return std::move(*refused);
+  }
+  const std::string type =
+      optional_header(req, "X-Amz-Invocation-Type").value_or("RequestResponse");
+  if (type != "RequestResponse" && type != "Event" && type != "DryRun") {
+    return service_error(req, http::status::bad_request, "ValidationException",
+                         "1 validation error detected: Value '" + type +
+                             "' at 'invocationType' failed to satisfy constraint: Member must "
+                             "satisfy enum value set: [Event, RequestResponse, DryRun]");
+  }
+  const std::string log_type = optional_header(req, "X-Amz-Log-Type").value_or("None");
+  if (log_type != "None" && log_type != "Tail") {
+    return service_error(req, http::status::bad_request, "ValidationException",
+                         "1 validation error detected: Value '" + log_type +
+                             "' at 'logType' failed to satisfy constraint: Member must satisfy "
+                             "enum value set: [None, Tail]");
+  }
+  const std::uint64_t limit =
+      type == "Event" ? max_async_request_bytes : core::max_sync_request_bytes;
+  if (call.over_limit || call.body_size > limit) {
+    return request_too_large(req, limit, type == "Event" ? "Invoke" : "InvokeFunction");
+  }
+  if (!req.body().empty() && !nlohmann::json::accept(req.body())) {
+    return service_error(req, http::status::bad_request, "InvalidRequestContentException",
+                         "Could not parse request body into json: Could not parse payload into "
+                         "json: Unexpected character");
+  }
+  if (type == "DryRun") {
+    Response res = render::response(req, http::status::no_content);
+    res.set("X-Amz-Executed-Version", fn.version);
+    res.prepare_payload();
+    return res;
+  }
+  auto built = build_invoke(call, emu);
+  if (auto* refused = std::get_if<Response>(&built)) {
+    return std::move(*refused);
+  }
+  core::Invoke& in = std::get<core::Invoke>(built);
+  http::fields headers;
+  headers.set("x-amzn-RequestId", in.request_id);
+  headers.set("X-Amz-Executed-Version", fn.version);
+  if (type == "Event") {
+    // Queued behind running invokes; the caller only learns that it was accepted.
+    Response res = render::response(req, http::status::accepted);
+    for (const auto& field : headers) {
+      res.set(field.name_string(), field.value());
+    }
+    res.prepare_payload();
+    emu.submit_async(std::move(in));
+    return res;
+  }
+  std::string id = in.request_id;
+  auto parked = emu.await_outcome(std::move(id), req, render_invoke_outcome, nullptr,
+                                  std::move(headers), log_type == "Tail");
   (void)emu.handle(core::InvokeArrived{std::move(in)});
   return parked;
 }

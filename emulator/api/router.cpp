@@ -49,9 +49,12 @@ constexpr Route runtime_table[] = {
     {http::verb::put, "/2020-08-15/logs", api::handle_logs_subscribe, api::subscription_body_limit},
 };
 
-// Invoke front doors (section 8): RIE's path, where the function name is literally "function".
+// Invoke front doors: RIE's path, where the function name is literally "function" (section 8),
+// then the Lambda Invoke API for the function by its name or ARN.
 constexpr Route invoke_table[] = {
     {http::verb::post, "/2015-03-31/functions/function/invocations", api::handle_rie_invoke,
+     api::invoke_body_limit},
+    {http::verb::post, "/2015-03-31/functions/{}/invocations", api::handle_invoke,
      api::invoke_body_limit},
 };
 

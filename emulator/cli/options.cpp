@@ -85,6 +85,11 @@ po::options_description serve_options() {
      "auto: run the runtime and extensions with Lambda's paths (/var/task, /opt, private /tmp, "
      "sandbox.localdomain) in a private mount namespace where the kernel allows it; off: the "
      "host's paths")
+    ("event-retries", po::value<int>()->default_value(2),
+     "asynchronous (Event) invokes: how often a failed one is sent again (0-2, Lambda: 2)")
+    ("event-retry-delay", po::value<double>()->default_value(60),
+     "seconds before the first retry of a failed Event invoke; the second waits twice that "
+     "(Lambda: 60)")
     ("stream-throttle", po::value<std::string>()->default_value("on"),
      "on: streamed responses flow at Lambda's rate (the first 6 MiB at once, then 2 MiB/s); "
      "off: as fast as the loopback allows")
@@ -175,6 +180,12 @@ ParsedCommand parse_serve(const std::vector<std::string>& args) {
     throw po::error("--isolation is auto or off, not '" + isolation + "'");
   }
   c.isolate = isolation == "auto";
+  c.async.retries = vm["event-retries"].as<int>();
+  if (c.async.retries < 0 || c.async.retries > 2) {
+    throw po::error("--event-retries is 0, 1 or 2");
+  }
+  c.async.first_delay =
+      seconds_flag(vm["event-retry-delay"].as<double>(), 0, 21600, "event-retry-delay");
   const std::string throttle = vm["stream-throttle"].as<std::string>();
   if (throttle != "on" && throttle != "off") {
     throw po::error("--stream-throttle is on or off, not '" + throttle + "'");

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/base64.hpp"
 #include "api/router.hpp"
 #include "process/exec_wrapper.hpp"
 #include "process/sandbox_paths.hpp"
@@ -62,7 +63,8 @@ Emulator::Emulator(net::io_context& ioc, EmulatorConfig config, spdlog::logger& 
                        *this),
       timers_(ioc, clock_, [this](core::TimerId id) { handle(core::TimerFired{id}); }),
       hub_(ioc, clock_, log, config_.function.region),
-      rng_(std::random_device{}()) {
+      rng_(std::random_device{}()),
+      async_(config_.async) {
   if (!config_.trace_path.empty()) {
     trace_ = std::make_unique<TraceWriter>(config_.trace_path, clock_);
   }
@@ -141,6 +143,9 @@ void Emulator::execute(core::Action&& action) {
           }
         } else if constexpr (std::is_same_v<A, core::Stopped>) {
           stopped_ = true;
+          for (const auto& timer : retry_timers_) {
+            timer->cancel();
+          }
           out_.flush();
           abandon_parked_next();
           abandon_parked_events();
@@ -185,6 +190,7 @@ void Emulator::spawn(core::ProcessRef process) {
       spec,
       [this, prefix, source](std::string_view line) {
         out_.line(prefix, line);
+        tail_line(line);
         hub_.log_line(source, line);  // C68
       },
       [this, process](core::ExitStatus status) {
@@ -320,7 +326,55 @@ void Emulator::start_stream(core::StartStream&& s) {
   }
   Waiter w = std::move(it->second);
   waiters_.erase(it);
-  w.reply->fill(w.stream_head(s.content_type, w.version, w.keep_alive), std::move(stream));
+  if (!w.stream_head) {
+    net::co_spawn(
+        ioc_,
+        buffer_stream(s.request_id, std::move(stream), std::move(w), std::move(s.content_type)),
+        net::detached);
+    return;
+  }
+  Response head = w.stream_head(s.content_type, w.version, w.keep_alive);
+  for (const auto& field : w.headers) {
+    head.set(field.name_string(), field.value());
+  }
+  w.reply->fill(std::move(head), std::move(stream));
+}
+
+// A front door that answers in one piece gets a streamed response whole, within the buffered
+// limit, once the stream has ended.
+net::awaitable<void> Emulator::buffer_stream(std::string request_id,
+                                             std::shared_ptr<ResponseStream> stream, Waiter w,
+                                             std::string content_type) {
+  std::string body;
+  std::uint64_t size = 0;
+  while (const std::optional<std::string> bytes = co_await stream->read()) {
+    size += bytes->size();
+    if (size <= core::max_buffered_response_bytes) {
+      body += *bytes;
+    }
+  }
+  const ResponseStream::End& end = stream->end();
+  core::Outcome o;
+  if (!end.error_type.empty()) {
+    o = core::Outcome::function_error(end.error_body, "application/json", end.error_type);
+  } else if (size > core::max_buffered_response_bytes) {
+    o = core::Outcome::platform_error(core::Status::error, "Function.ResponseSizeTooLarge",
+                                      "Response payload size (" + std::to_string(size) +
+                                          " bytes) exceeded maximum allowed payload size (" +
+                                          std::to_string(core::max_buffered_response_bytes) +
+                                          " bytes).");
+  } else {
+    o = core::Outcome::success(std::move(body), std::move(content_type));
+  }
+  answer(request_id, std::move(w), std::move(o));
+}
+
+void Emulator::Waiter::answer(core::Outcome&& o) const {
+  Response res = render(std::move(o), version, keep_alive);
+  for (const auto& field : headers) {
+    res.set(field.name_string(), field.value());
+  }
+  reply->fill(std::move(res));
 }
 
 std::shared_ptr<ResponseStream> Emulator::response_stream(const std::string& request_id) const {
@@ -328,7 +382,32 @@ std::shared_ptr<ResponseStream> Emulator::response_stream(const std::string& req
   return it == streams_.end() ? nullptr : it->second;
 }
 
+void Emulator::submit_async(core::Invoke&& invoke) {
+  async_.accepted(invoke);
+  handle(core::InvokeArrived{std::move(invoke)});
+}
+
 void Emulator::complete(core::CompleteInvoke&& c) {
+  if (async_.owns(c.request_id)) {
+    // Nobody waits for an Event invoke; a failed one is sent again later, as Lambda does.
+    if (auto retry = async_.finished(c.request_id, c.outcome); retry && !stopped_) {
+      log_.info("async invoke {} failed ({}); retry {} of {} in {} ms", c.request_id,
+                c.outcome.error_type, retry->attempt, config_.async.retries, retry->delay.count());
+      auto timer = std::make_shared<net::steady_timer>(ioc_, retry->delay);
+      retry_timers_.push_back(timer);
+      timer->async_wait([this, timer, invoke = std::move(retry->invoke)](error_code ec) mutable {
+        std::erase(retry_timers_, timer);
+        if (!ec && !stopped_) {
+          handle(core::InvokeArrived{std::move(invoke)});
+        }
+      });
+    } else if (c.outcome.kind != core::Outcome::Kind::success) {
+      log_.warn("async invoke {} failed ({}) after {} retries; dropped", c.request_id,
+                c.outcome.error_type, config_.async.retries);
+    }
+    return;
+  }
+
   if (const auto s = streams_.find(c.request_id); s != streams_.end()) {
     // A streamed invoke ends its stream, cleanly or with the error (a timeout cuts it).
     // The caller sees the error type as the runtime sent it; logs and telemetry the sanitized one.
@@ -344,13 +423,58 @@ void Emulator::complete(core::CompleteInvoke&& c) {
   }
   Waiter w = std::move(it->second);
   waiters_.erase(it);
-  w.reply->fill(w.render(std::move(c.outcome), w.version, w.keep_alive));
+  answer(c.request_id, std::move(w), std::move(c.outcome));
+}
+
+void Emulator::answer(const std::string& request_id, Waiter&& w, core::Outcome&& o) {
+  const auto t = tails_.find(request_id);
+  if (t == tails_.end()) {
+    w.answer(std::move(o));
+    return;
+  }
+  // An invoke that started has a REPORT coming; one refused before it started has none.
+  if (t->second.started && !t->second.reported) {
+    t->second.waiter = std::move(w);
+    t->second.outcome = std::move(o);
+    return;
+  }
+  w.headers.set("X-Amz-Log-Result", api::base64_encode(t->second.text));
+  w.answer(std::move(o));
+  tails_.erase(t);
+}
+
+void Emulator::tail_line(std::string_view line) {
+  if (tailing_.empty()) {
+    return;
+  }
+  std::string& text = tails_[tailing_].text;
+  text.append(line).push_back('\n');
+  if (text.size() > max_tail_bytes) {
+    text.erase(0, text.size() - max_tail_bytes);
+  }
 }
 
 void Emulator::emit(const core::Record& record) {
   hub_.record(record);
+  const auto* start = std::get_if<core::StartRecord>(&record);
+  if (start && tails_.contains(start->request_id)) {
+    tailing_ = start->request_id;
+    tails_[tailing_].started = true;
+  }
   for (const std::string& line : telemetry::platform_log_lines(record, config_.function.region)) {
     out_.line(line);
+    tail_line(line);
+  }
+  if (const auto* report = std::get_if<core::ReportRecord>(&record)) {
+    if (const auto t = tails_.find(report->request_id); t != tails_.end()) {
+      tailing_.clear();
+      t->second.reported = true;
+      if (t->second.waiter && t->second.outcome) {
+        Waiter w = std::move(*t->second.waiter);
+        core::Outcome o = std::move(*t->second.outcome);
+        answer(report->request_id, std::move(w), std::move(o));
+      }
+    }
   }
   if (trace_) {
     std::visit(
@@ -450,10 +574,14 @@ void Emulator::unpark_extension_next(const std::string& identifier,
 
 std::shared_ptr<ParkedReply> Emulator::await_outcome(std::string request_id, const Request& req,
                                                      OutcomeRenderer render,
-                                                     StreamHeadRenderer stream_head) {
+                                                     StreamHeadRenderer stream_head,
+                                                     http::fields headers, bool tail) {
   auto reply = std::make_shared<ParkedReply>(ioc_.get_executor());
+  if (tail) {
+    tails_[request_id] = TailLog{};
+  }
   waiters_[std::move(request_id)] =
-      Waiter{reply, req.version(), req.keep_alive(), render, stream_head};
+      Waiter{reply, req.version(), req.keep_alive(), render, stream_head, std::move(headers)};
   return reply;
 }
 

@@ -18,6 +18,7 @@
 
 #include <spdlog/logger.h>
 
+#include "driver/async_invokes.hpp"
 #include "driver/log_stream.hpp"
 #include "driver/steady_clock.hpp"
 #include "driver/timer_queue.hpp"
@@ -50,7 +51,8 @@ struct EmulatorConfig {
   bool isolate = true;
   // Hold streamed responses to Lambda's bandwidth after their first 6 MiB (section 3.3).
   bool stream_throttle = true;
-  process::EnvVars env;  // the function's own variables
+  AsyncInvokes::Policy async;  // Event invokes: retries of failed ones
+  process::EnvVars env;        // the function's own variables
   std::string trace_path;
   std::string ready_file;
 };
@@ -88,14 +90,20 @@ class Emulator {
                              const std::shared_ptr<ParkedReply>& parked);
   // Parks an invoke's caller until its outcome, rendered by `render`, or until the runtime
   // starts streaming, when the caller gets `stream_head` and the stream.
+  // A null stream_head buffers a streamed response into one outcome (the Invoke API does).
+  // `headers` go on the caller's response whatever it is.
+  // With `tail`, the answer waits for the invoke's REPORT and carries its last 4 KB of log in
+  // X-Amz-Log-Result (base64), as X-Amz-Log-Type: Tail asks.
   std::shared_ptr<ParkedReply> await_outcome(std::string request_id, const Request& req,
-                                             OutcomeRenderer render,
-                                             StreamHeadRenderer stream_head);
+                                             OutcomeRenderer render, StreamHeadRenderer stream_head,
+                                             http::fields headers = {}, bool tail = false);
   // Where a streamed response's bytes go; null once the invoke has ended.
   [[nodiscard]] std::shared_ptr<ResponseStream> response_stream(
       const std::string& request_id) const;
   [[nodiscard]] bool stream_throttle() const { return config_.stream_throttle; }
   [[nodiscard]] const Clock& clock() const { return clock_; }
+  // Queues an asynchronous (Event) invoke; nobody waits for it, failures are retried.
+  void submit_async(core::Invoke&& invoke);
   [[nodiscard]] std::string new_request_id();
   [[nodiscard]] const core::FunctionConfig& function() const { return sandbox_.config(); }
   [[nodiscard]] spdlog::logger& log() { return log_; }
@@ -121,7 +129,19 @@ class Emulator {
     bool keep_alive;
     OutcomeRenderer render;
     StreamHeadRenderer stream_head;
+    http::fields headers;
+
+    void answer(core::Outcome&& o) const;
   };
+  // The log of an invoke whose caller asked for its tail, and the answer held until its REPORT.
+  struct TailLog {
+    std::string text;  // the last max_tail_bytes of it
+    bool started = false;
+    bool reported = false;
+    std::optional<Waiter> waiter;
+    std::optional<core::Outcome> outcome;
+  };
+  static constexpr std::size_t max_tail_bytes = 4096;
 
   void execute(core::Action&& action);
   void spawn(core::ProcessRef process);
@@ -129,6 +149,11 @@ class Emulator {
   void deliver(const core::DeliverInvoke& d);
   void deliver(core::DeliverExtensionEvent&& d);
   void start_stream(core::StartStream&& s);
+  // Answers a waiter now, or once its invoke's REPORT is out when it asked for the log tail.
+  void answer(const std::string& request_id, Waiter&& w, core::Outcome&& o);
+  void tail_line(std::string_view line);
+  net::awaitable<void> buffer_stream(std::string request_id, std::shared_ptr<ResponseStream> stream,
+                                     Waiter w, std::string content_type);
   void complete(core::CompleteInvoke&& c);
   void emit(const core::Record& record);
   void abandon_parked_next();
@@ -166,6 +191,10 @@ class Emulator {
   std::unordered_map<std::string, ParkedNext> parked_events_;  // by extension identifier
   std::unordered_map<std::string, Waiter> waiters_;
   std::unordered_map<std::string, std::shared_ptr<ResponseStream>> streams_;  // by request id
+  AsyncInvokes async_;
+  std::unordered_map<std::string, TailLog> tails_;  // by request id
+  std::string tailing_;                             // the invoke whose log lines are kept
+  std::vector<std::shared_ptr<net::steady_timer>> retry_timers_;  // cancelled at stop
   bool stopped_ = false;
 };
 

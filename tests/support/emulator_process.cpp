@@ -257,21 +257,27 @@ std::string EmulatorProcess::stderr_text() const {
   return read_file(dir_ / "stderr.log");
 }
 
+namespace {
+
+std::size_t occurrences(const std::string& text, std::string_view needle, std::size_t enough) {
+  std::size_t found = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos && found < enough;
+       at = text.find(needle, at + needle.size())) {
+    ++found;
+  }
+  return found;
+}
+
+}  // namespace
+
+bool EmulatorProcess::wait_for_stderr(std::string_view needle,
+                                      std::chrono::milliseconds timeout) const {
+  return wait_until([&] { return occurrences(stderr_text(), needle, 1) == 1; }, timeout);
+}
+
 bool EmulatorProcess::wait_for_stdout(std::string_view needle, std::chrono::milliseconds timeout,
                                       std::size_t count) const {
-  return wait_until(
-      [&] {
-        const std::string text = stdout_text();
-        std::size_t found = 0;
-        for (std::size_t at = text.find(needle); at != std::string::npos;
-             at = text.find(needle, at + needle.size())) {
-          if (++found >= count) {
-            return true;
-          }
-        }
-        return false;
-      },
-      timeout);
+  return wait_until([&] { return occurrences(stdout_text(), needle, count) >= count; }, timeout);
 }
 
 std::vector<pid_t> EmulatorProcess::child_pids() const {

@@ -61,6 +61,8 @@ class EmulatorProcess {
   // Polls stdout until `needle` occurs `count` times; false at the deadline.
   bool wait_for_stdout(std::string_view needle, std::chrono::milliseconds timeout,
                        std::size_t count = 1) const;
+  // Polls the emulator's own log (stderr) likewise.
+  bool wait_for_stderr(std::string_view needle, std::chrono::milliseconds timeout) const;
 
   // Direct children of the emulator (its runtime), found in /proc.
   [[nodiscard]] std::vector<pid_t> child_pids() const;

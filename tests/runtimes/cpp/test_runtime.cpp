@@ -142,16 +142,26 @@ class Client {
     return ec;
   }
 
-  // A second connection for a streamed POST (the keep-alive one stays as it is).
-  tcp::socket connect_new() {
-    tcp::socket s(io_);
-    asio::connect(s, endpoints_);
-    s.set_option(tcp::no_delay(true));
-    return s;
+  // The keep-alive connection, for a request written by hand (a streamed POST); its reply is
+  // read with read_reply().
+  tcp::socket& raw_socket() {
+    if (!sock_.is_open()) {
+      asio::connect(sock_, endpoints_);
+      sock_.set_option(tcp::no_delay(true));
+    }
+    return sock_;
+  }
+  beast::error_code read_reply(http::response<http::string_body>& res) {
+    beast::error_code ec;
+    res.clear();
+    res.body().clear();
+    http::read(sock_, buf_, res, ec);
+    if (ec || !res.keep_alive())
+      close();
+    return ec;
   }
   [[nodiscard]] const std::string& host() const { return host_; }
 
- private:
   void close() {
     beast::error_code ignored;
     sock_.shutdown(tcp::socket::shutdown_both, ignored);
@@ -159,6 +169,7 @@ class Client {
     buf_.clear();  // leftovers belong to the dead connection
   }
 
+ private:
   std::string host_;
   asio::io_context io_;
   tcp::socket sock_{io_};
@@ -282,14 +293,14 @@ class Runtime {
     }
   }
 
-  // A streamed /response written by hand (section 3.1), on its own connection:
+  // A streamed /response written by hand (section 3.1), on the keep-alive connection:
   //   chunks      strings, each sent as one chunk
   //   wait_for    a file: after the first chunk, wait (up to 10 s) until it exists, so a test can
   //               prove the caller had the first chunk before the runtime sent the rest
   //   bytes       then this many bytes of 'x' in 64 KiB chunks
   //   error_type, error_body_b64   trailers; truncate: close the connection instead of ending
   void stream(const json& cmd) {
-    tcp::socket s = client_.connect_new();
+    tcp::socket& s = client_.raw_socket();
     target_.assign(kInvocationPrefix).append(request_id_).append("/response");
     const std::string head =
         "POST " + target_ + " HTTP/1.1\r\nHost: " + client_.host() +
@@ -323,7 +334,8 @@ class Runtime {
     }
     if (cmd.value("truncate", false)) {
       std::fprintf(stderr, "test-runtime: stream truncated\n");
-      return;  // the socket closes mid-body
+      client_.close();  // mid-body
+      return;
     }
     std::string last = "0\r\n";
     if (cmd.contains("error_type")) {
@@ -333,9 +345,7 @@ class Runtime {
     }
     last += "\r\n";
     asio::write(s, asio::buffer(last));
-    beast::flat_buffer buf;
-    beast::error_code ec;
-    http::read(s, buf, reply_, ec);
+    const beast::error_code ec = client_.read_reply(reply_);
     report("stream", ec ? http::status::unknown : reply_.result(), true);
   }
 

@@ -1,5 +1,7 @@
 #include "api/router.hpp"
 
+#include "api/handlers.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace lambda_emu;
@@ -43,9 +45,16 @@ TEST_CASE("router: unknown paths are 404 and known paths with another method 405
   }
 }
 
-TEST_CASE("router: the RIE invoke path", "[api][router][C74]") {
-  REQUIRE(
-      match(invoke_routes(), http::verb::post, "/2015-03-31/functions/function/invocations").route);
-  REQUIRE_FALSE(
-      match(invoke_routes(), http::verb::post, "/2015-03-31/functions/other/invocations").route);
+TEST_CASE("router: RIE's invoke path first, then the Invoke API by name", "[api][router][C74]") {
+  const Match rie =
+      match(invoke_routes(), http::verb::post, "/2015-03-31/functions/function/invocations");
+  REQUIRE(rie.route);
+  CHECK(rie.route->handler == api::handle_rie_invoke);
+  const Match named = match(invoke_routes(), http::verb::post,
+                            "/2015-03-31/functions/other/invocations?Qualifier=1");
+  REQUIRE(named.route);
+  CHECK(named.route->handler == api::handle_invoke);
+  CHECK(named.param == "other");
+  CHECK(match(invoke_routes(), http::verb::get, "/2015-03-31/functions/other/invocations")
+            .path_known);
 }
