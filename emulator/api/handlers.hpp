@@ -32,6 +32,7 @@ Reply handle_logs_subscribe(Call& call, driver::Emulator& emu);
 // Invoke front doors (invoke_api.cpp)
 Reply handle_rie_invoke(Call& call, driver::Emulator& emu);
 Reply handle_invoke(Call& call, driver::Emulator& emu);  // the Invoke API, by function name
+Reply handle_invoke_with_response_stream(Call& call, driver::Emulator& emu);
 
 std::uint64_t no_body(const Request&);
 std::uint64_t response_body_limit(const Request& req);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/base64.hpp"
+#include "api/event_stream.hpp"
 #include "api/function_name.hpp"
 #include "api/handlers.hpp"
 #include "api/render.hpp"
@@ -24,10 +25,10 @@ std::optional<std::string> optional_header(const Request& req, std::string_view 
 // RIE's answers: the payload with 200 for a result or a function error, 200 with its text for
 // a timeout, 502 with the error JSON for a crash or failed init. Function errors also carry
 // X-Amz-Function-Error as the real Invoke API sets it.
-Response render_rie_outcome(core::Outcome&& o, unsigned version, bool keep_alive) {
+Response render_rie_outcome(core::Outcome&& o, const driver::AnswerContext& ctx) {
   using Kind = core::Outcome::Kind;
-  Response res{http::status::ok, version};
-  res.keep_alive(keep_alive);
+  Response res{http::status::ok, ctx.version};
+  res.keep_alive(ctx.keep_alive);
   if (o.kind != Kind::success) {
     res.set("X-Amz-Function-Error", "Unhandled");
   }
@@ -60,6 +61,8 @@ Response render_rie_stream_head(const std::string& content_type, unsigned versio
           "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body");
   return res;
 }
+
+constexpr driver::StreamFront rie_stream_front{render_rie_stream_head, {nullptr, nullptr, true}};
 
 }  // namespace
 
@@ -117,11 +120,14 @@ std::variant<core::Invoke, Response> build_invoke(Call& call, driver::Emulator& 
 
 // The Invoke API's answers: 200 with the payload, and for any failure (function error, timeout,
 // crash, failed init) 200 with the error JSON and X-Amz-Function-Error: Unhandled.
-Response render_invoke_outcome(core::Outcome&& o, unsigned version, bool keep_alive) {
-  Response res{http::status::ok, version};
-  res.keep_alive(keep_alive);
+Response render_invoke_outcome(core::Outcome&& o, const driver::AnswerContext& ctx) {
+  Response res{http::status::ok, ctx.version};
+  res.keep_alive(ctx.keep_alive);
   if (o.kind != core::Outcome::Kind::success) {
     res.set("X-Amz-Function-Error", "Unhandled");
+  }
+  if (ctx.log_tail) {
+    res.set("X-Amz-Log-Result", base64_encode(*ctx.log_tail));
   }
   res.set(http::field::content_type,
           o.content_type.empty() ? std::string("application/json") : o.content_type);
@@ -176,24 +182,39 @@ Reply handle_rie_invoke(Call& call, driver::Emulator& emu) {
   }
   core::Invoke& in = std::get<core::Invoke>(built);
   std::string id = in.request_id;
-  auto parked = emu.await_outcome(std::move(id), req, render_rie_outcome, render_rie_stream_head);
+  auto parked = emu.await_outcome(std::move(id), req, render_rie_outcome, &rie_stream_front);
   (void)emu.handle(core::InvokeArrived{std::move(in)});
   return parked;
 }
 
-Reply handle_invoke(Call& call, driver::Emulator& emu) {
+namespace {
+
+// What an Invoke API request asks for, once it passed the API's checks.
+struct InvokeRequest {
+  std::string type;  // RequestResponse, Event, DryRun
+  bool tail = false;
+};
+
+// The checks both invoke operations make, in Lambda's order: the function, the invocation and
+// log types, the payload's size and JSON.
+std::variant<InvokeRequest, Response> check_invoke_request(const Call& call,
+                                                           const core::FunctionConfig& fn,
+                                                           bool streaming_operation) {
   const Request& req = call.request;
-  const core::FunctionConfig& fn = emu.function();
   if (std::optional<Response> refused = check_function(call, fn)) {
     return std::move(*refused);
   }
-  const std::string type =
-      optional_header(req, "X-Amz-Invocation-Type").value_or("RequestResponse");
-  if (type != "RequestResponse" && type != "Event" && type != "DryRun") {
+  InvokeRequest r;
+  r.type = optional_header(req, "X-Amz-Invocation-Type").value_or("RequestResponse");
+  const bool known = r.type == "RequestResponse" || r.type == "DryRun" ||
+                     (r.type == "Event" && !streaming_operation);
+  if (!known) {
     return service_error(req, http::status::bad_request, "ValidationException",
-                         "1 validation error detected: Value '" + type +
+                         "1 validation error detected: Value '" + r.type +
                              "' at 'invocationType' failed to satisfy constraint: Member must "
-                             "satisfy enum value set: [Event, RequestResponse, DryRun]");
+                             "satisfy enum value set: " +
+                             (streaming_operation ? "[RequestResponse, DryRun]"
+                                                  : "[Event, RequestResponse, DryRun]"));
   }
   const std::string log_type = optional_header(req, "X-Amz-Log-Type").value_or("None");
   if (log_type != "None" && log_type != "Tail") {
@@ -202,21 +223,79 @@ Reply handle_invoke(Call& call, driver::Emulator& emu) {
                              "' at 'logType' failed to satisfy constraint: Member must satisfy "
                              "enum value set: [None, Tail]");
   }
+  r.tail = log_type == "Tail";
   const std::uint64_t limit =
-      type == "Event" ? max_async_request_bytes : core::max_sync_request_bytes;
+      r.type == "Event" ? max_async_request_bytes : core::max_sync_request_bytes;
   if (call.over_limit || call.body_size > limit) {
-    return request_too_large(req, limit, type == "Event" ? "Invoke" : "InvokeFunction");
+    return request_too_large(req, limit,
+                             streaming_operation ? "InvokeWithResponseStream"
+                             : r.type == "Event" ? "Invoke"
+                                                 : "InvokeFunction");
   }
   if (!req.body().empty() && !nlohmann::json::accept(req.body())) {
     return service_error(req, http::status::bad_request, "InvalidRequestContentException",
                          "Could not parse request body into json: Could not parse payload into "
                          "json: Unexpected character");
   }
-  if (type == "DryRun") {
-    Response res = render::response(req, http::status::no_content);
-    res.set("X-Amz-Executed-Version", fn.version);
-    res.prepare_payload();
-    return res;
+  return r;
+}
+
+Response dry_run(const Request& req, const core::FunctionConfig& fn) {
+  Response res = render::response(req, http::status::no_content);
+  res.set("X-Amz-Executed-Version", fn.version);
+  res.prepare_payload();
+  return res;
+}
+
+// InvokeWithResponseStream (section 3.4): 200 with an event stream of PayloadChunk events as the
+// runtime writes, then one InvokeComplete, whose ErrorCode is the error type when it failed.
+constexpr std::string_view event_stream_type = "application/vnd.amazon.eventstream";
+
+Response render_event_stream_head(const std::string&, unsigned version, bool keep_alive) {
+  Response res{http::status::ok, version};
+  res.keep_alive(keep_alive);
+  res.set(http::field::content_type, event_stream_type);
+  return res;
+}
+
+std::string invoke_complete(const ResponseStream::End& end) {
+  return invoke_complete_event(end.error_type, end.error_body,
+                               end.log_tail ? base64_encode(*end.log_tail) : std::string());
+}
+
+constexpr driver::StreamFront event_stream_front{render_event_stream_head,
+                                                 {payload_chunk_event, invoke_complete, false}};
+
+// A runtime that did not stream still answers in events: its body as one PayloadChunk.
+Response render_event_stream_outcome(core::Outcome&& o, const driver::AnswerContext& ctx) {
+  Response res = render_event_stream_head({}, ctx.version, ctx.keep_alive);
+  ResponseStream::End end{{}, {}, ctx.log_tail};
+  std::string body;
+  if (o.kind == core::Outcome::Kind::success) {
+    if (!o.body.empty()) {
+      body = payload_chunk_event(o.body);
+    }
+  } else {
+    end.error_type = o.stream_error_type.empty() ? o.error_type : o.stream_error_type;
+    end.error_body = std::move(o.body);
+  }
+  body += invoke_complete(end);
+  res.body().assign(std::move(body));
+  res.prepare_payload();
+  return res;
+}
+
+// One Invoke API operation: the checks, then a dry run, a queued Event, or an invoke whose
+// caller waits for its answer (rendered by `render`, streamed through `stream` if not null).
+Reply invoke_operation(Call& call, driver::Emulator& emu, bool streaming_operation,
+                       driver::OutcomeRenderer render, const driver::StreamFront* stream) {
+  auto checked = check_invoke_request(call, emu.function(), streaming_operation);
+  if (auto* refused = std::get_if<Response>(&checked)) {
+    return std::move(*refused);
+  }
+  const InvokeRequest& r = std::get<InvokeRequest>(checked);
+  if (r.type == "DryRun") {
+    return dry_run(call.request, emu.function());
   }
   auto built = build_invoke(call, emu);
   if (auto* refused = std::get_if<Response>(&built)) {
@@ -225,10 +304,10 @@ Reply handle_invoke(Call& call, driver::Emulator& emu) {
   core::Invoke& in = std::get<core::Invoke>(built);
   http::fields headers;
   headers.set("x-amzn-RequestId", in.request_id);
-  headers.set("X-Amz-Executed-Version", fn.version);
-  if (type == "Event") {
+  headers.set("X-Amz-Executed-Version", emu.function().version);
+  if (r.type == "Event") {
     // Queued behind running invokes; the caller only learns that it was accepted.
-    Response res = render::response(req, http::status::accepted);
+    Response res = render::response(call.request, http::status::accepted);
     for (const auto& field : headers) {
       res.set(field.name_string(), field.value());
     }
@@ -237,10 +316,20 @@ Reply handle_invoke(Call& call, driver::Emulator& emu) {
     return res;
   }
   std::string id = in.request_id;
-  auto parked = emu.await_outcome(std::move(id), req, render_invoke_outcome, nullptr,
-                                  std::move(headers), log_type == "Tail");
+  auto parked =
+      emu.await_outcome(std::move(id), call.request, render, stream, std::move(headers), r.tail);
   (void)emu.handle(core::InvokeArrived{std::move(in)});
   return parked;
+}
+
+}  // namespace
+
+Reply handle_invoke(Call& call, driver::Emulator& emu) {
+  return invoke_operation(call, emu, false, render_invoke_outcome, nullptr);
+}
+
+Reply handle_invoke_with_response_stream(Call& call, driver::Emulator& emu) {
+  return invoke_operation(call, emu, true, render_event_stream_outcome, &event_stream_front);
 }
 
 }  // namespace lambda_emu::api

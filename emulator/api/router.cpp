@@ -56,6 +56,8 @@ constexpr Route invoke_table[] = {
      api::invoke_body_limit},
     {http::verb::post, "/2015-03-31/functions/{}/invocations", api::handle_invoke,
      api::invoke_body_limit},
+    {http::verb::post, "/2021-11-15/functions/{}/response-streaming-invocations",
+     api::handle_invoke_with_response_stream, api::invoke_body_limit},
 };
 
 }  // namespace

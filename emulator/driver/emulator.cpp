@@ -326,18 +326,18 @@ void Emulator::start_stream(core::StartStream&& s) {
   }
   Waiter w = std::move(it->second);
   waiters_.erase(it);
-  if (!w.stream_head) {
+  if (!w.stream) {
     net::co_spawn(
         ioc_,
         buffer_stream(s.request_id, std::move(stream), std::move(w), std::move(s.content_type)),
         net::detached);
     return;
   }
-  Response head = w.stream_head(s.content_type, w.version, w.keep_alive);
+  Response head = w.stream->head(s.content_type, w.version, w.keep_alive);
   for (const auto& field : w.headers) {
     head.set(field.name_string(), field.value());
   }
-  w.reply->fill(std::move(head), std::move(stream));
+  w.reply->fill(std::move(head), std::move(stream), w.stream->framing);
 }
 
 // A front door that answers in one piece gets a streamed response whole, within the buffered
@@ -369,8 +369,8 @@ net::awaitable<void> Emulator::buffer_stream(std::string request_id,
   answer(request_id, std::move(w), std::move(o));
 }
 
-void Emulator::Waiter::answer(core::Outcome&& o) const {
-  Response res = render(std::move(o), version, keep_alive);
+void Emulator::Waiter::answer(core::Outcome&& o, std::optional<std::string> log_tail) const {
+  Response res = render(std::move(o), AnswerContext{version, keep_alive, std::move(log_tail)});
   for (const auto& field : headers) {
     res.set(field.name_string(), field.value());
   }
@@ -412,13 +412,16 @@ void Emulator::complete(core::CompleteInvoke&& c) {
     // A streamed invoke ends its stream, cleanly or with the error (a timeout cuts it).
     // The caller sees the error type as the runtime sent it; logs and telemetry the sanitized one.
     const core::Outcome& o = c.outcome;
-    s->second->close({o.stream_error_type.empty() ? o.error_type : o.stream_error_type,
-                      std::move(c.outcome.body)});
+    ResponseStream::End end{o.stream_error_type.empty() ? o.error_type : o.stream_error_type,
+                            std::move(c.outcome.body), std::nullopt};
+    std::shared_ptr<ResponseStream> stream = std::move(s->second);
     streams_.erase(s);
+    end_stream(c.request_id, std::move(stream), std::move(end));
     return;
   }
   const auto it = waiters_.find(c.request_id);
   if (it == waiters_.end()) {
+    tails_.erase(c.request_id);
     return;  // the caller is gone; the outcome still counted as given
   }
   Waiter w = std::move(it->second);
@@ -427,20 +430,36 @@ void Emulator::complete(core::CompleteInvoke&& c) {
 }
 
 void Emulator::answer(const std::string& request_id, Waiter&& w, core::Outcome&& o) {
+  with_log_tail(request_id,
+                [w = std::move(w), o = std::move(o)](std::optional<std::string> log_tail) mutable {
+                  w.answer(std::move(o), std::move(log_tail));
+                });
+}
+
+void Emulator::end_stream(const std::string& request_id, std::shared_ptr<ResponseStream> stream,
+                          ResponseStream::End&& end) {
+  with_log_tail(request_id, [stream = std::move(stream),
+                             end = std::move(end)](std::optional<std::string> log_tail) mutable {
+    end.log_tail = std::move(log_tail);
+    stream->close(std::move(end));
+  });
+}
+
+void Emulator::with_log_tail(const std::string& request_id,
+                             std::function<void(std::optional<std::string>)> finish) {
   const auto t = tails_.find(request_id);
   if (t == tails_.end()) {
-    w.answer(std::move(o));
+    finish(std::nullopt);
     return;
   }
   // An invoke that started has a REPORT coming; one refused before it started has none.
-  if (t->second.started && !t->second.reported) {
-    t->second.waiter = std::move(w);
-    t->second.outcome = std::move(o);
+  if (t->second.started) {
+    t->second.finish = [finish = std::move(finish)](std::string log) { finish(std::move(log)); };
     return;
   }
-  w.headers.set("X-Amz-Log-Result", api::base64_encode(t->second.text));
-  w.answer(std::move(o));
+  std::string log = std::move(t->second.text);
   tails_.erase(t);
+  finish(std::move(log));
 }
 
 void Emulator::tail_line(std::string_view line) {
@@ -455,6 +474,8 @@ void Emulator::tail_line(std::string_view line) {
 }
 
 void Emulator::emit(const core::Record& record) {
+  // What the processes wrote before the event that made this record comes before it.
+  supervisor_.drain_output();
   hub_.record(record);
   const auto* start = std::get_if<core::StartRecord>(&record);
   if (start && tails_.contains(start->request_id)) {
@@ -468,11 +489,12 @@ void Emulator::emit(const core::Record& record) {
   if (const auto* report = std::get_if<core::ReportRecord>(&record)) {
     if (const auto t = tails_.find(report->request_id); t != tails_.end()) {
       tailing_.clear();
-      t->second.reported = true;
-      if (t->second.waiter && t->second.outcome) {
-        Waiter w = std::move(*t->second.waiter);
-        core::Outcome o = std::move(*t->second.outcome);
-        answer(report->request_id, std::move(w), std::move(o));
+      t->second.started = false;  // the log is complete
+      if (t->second.finish) {
+        auto finish = std::move(t->second.finish);
+        std::string log = std::move(t->second.text);
+        tails_.erase(t);
+        finish(std::move(log));
       }
     }
   }
@@ -574,14 +596,14 @@ void Emulator::unpark_extension_next(const std::string& identifier,
 
 std::shared_ptr<ParkedReply> Emulator::await_outcome(std::string request_id, const Request& req,
                                                      OutcomeRenderer render,
-                                                     StreamHeadRenderer stream_head,
+                                                     const StreamFront* stream,
                                                      http::fields headers, bool tail) {
   auto reply = std::make_shared<ParkedReply>(ioc_.get_executor());
   if (tail) {
     tails_[request_id] = TailLog{};
   }
   waiters_[std::move(request_id)] =
-      Waiter{reply, req.version(), req.keep_alive(), render, stream_head, std::move(headers)};
+      Waiter{reply, req.version(), req.keep_alive(), render, stream, std::move(headers)};
   return reply;
 }
 

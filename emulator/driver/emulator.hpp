@@ -57,11 +57,20 @@ struct EmulatorConfig {
   std::string ready_file;
 };
 
+// What a caller's answer is rendered for besides the outcome.
+struct AnswerContext {
+  unsigned version;
+  bool keep_alive;
+  std::optional<std::string> log_tail;  // X-Amz-Log-Type: Tail: the invoke's last 4 KB of log
+};
 // Turns an invoke's outcome into the caller's HTTP response; each front door has its own.
-using OutcomeRenderer = Response (*)(core::Outcome&&, unsigned version, bool keep_alive);
-// The head of the caller's response when the runtime streams; its body is the stream.
-using StreamHeadRenderer = Response (*)(const std::string& content_type, unsigned version,
-                                        bool keep_alive);
+using OutcomeRenderer = Response (*)(core::Outcome&&, const AnswerContext&);
+// A front door that passes streamed responses on: the head of the caller's response when the
+// runtime starts streaming, and how the stream's pieces and end are framed after it.
+struct StreamFront {
+  Response (*head)(const std::string& content_type, unsigned version, bool keep_alive);
+  StreamFraming framing;
+};
 
 class Emulator {
  public:
@@ -89,13 +98,13 @@ class Emulator {
   void unpark_extension_next(const std::string& identifier,
                              const std::shared_ptr<ParkedReply>& parked);
   // Parks an invoke's caller until its outcome, rendered by `render`, or until the runtime
-  // starts streaming, when the caller gets `stream_head` and the stream.
-  // A null stream_head buffers a streamed response into one outcome (the Invoke API does).
+  // starts streaming, when the caller gets `stream`'s head and the stream.
+  // A null `stream` buffers a streamed response into one outcome (the Invoke API does).
   // `headers` go on the caller's response whatever it is.
-  // With `tail`, the answer waits for the invoke's REPORT and carries its last 4 KB of log in
-  // X-Amz-Log-Result (base64), as X-Amz-Log-Type: Tail asks.
+  // With `tail`, the answer (or the stream's end) waits for the invoke's REPORT and carries its
+  // last 4 KB of log (AnswerContext::log_tail, ResponseStream::End::log_tail).
   std::shared_ptr<ParkedReply> await_outcome(std::string request_id, const Request& req,
-                                             OutcomeRenderer render, StreamHeadRenderer stream_head,
+                                             OutcomeRenderer render, const StreamFront* stream,
                                              http::fields headers = {}, bool tail = false);
   // Where a streamed response's bytes go; null once the invoke has ended.
   [[nodiscard]] std::shared_ptr<ResponseStream> response_stream(
@@ -128,18 +137,16 @@ class Emulator {
     unsigned version;
     bool keep_alive;
     OutcomeRenderer render;
-    StreamHeadRenderer stream_head;
+    const StreamFront* stream;
     http::fields headers;
 
-    void answer(core::Outcome&& o) const;
+    void answer(core::Outcome&& o, std::optional<std::string> log_tail) const;
   };
   // The log of an invoke whose caller asked for its tail, and the answer held until its REPORT.
   struct TailLog {
     std::string text;  // the last max_tail_bytes of it
     bool started = false;
-    bool reported = false;
-    std::optional<Waiter> waiter;
-    std::optional<core::Outcome> outcome;
+    std::function<void(std::string)> finish;  // the held answer, given the log
   };
   static constexpr std::size_t max_tail_bytes = 4096;
 
@@ -151,6 +158,13 @@ class Emulator {
   void start_stream(core::StartStream&& s);
   // Answers a waiter now, or once its invoke's REPORT is out when it asked for the log tail.
   void answer(const std::string& request_id, Waiter&& w, core::Outcome&& o);
+  // Ends a stream the same way.
+  void end_stream(const std::string& request_id, std::shared_ptr<ResponseStream> stream,
+                  ResponseStream::End&& end);
+  // Runs `finish` with the invoke's log tail (nullopt when nobody asked for it) now, or once the
+  // invoke's REPORT is out.
+  void with_log_tail(const std::string& request_id,
+                     std::function<void(std::optional<std::string>)> finish);
   void tail_line(std::string_view line);
   net::awaitable<void> buffer_stream(std::string request_id, std::shared_ptr<ResponseStream> stream,
                                      Waiter w, std::string content_type);

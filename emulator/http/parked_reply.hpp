@@ -13,6 +13,7 @@
 #include "http/net.hpp"
 #include "http/payload_body.hpp"
 #include "http/response_stream.hpp"
+#include "http/stream_framing.hpp"
 
 namespace lambda_emu {
 
@@ -22,9 +23,11 @@ class ParkedReply {
     timer_.expires_at(net::steady_timer::time_point::max());
   }
 
-  void fill(Response r, std::shared_ptr<ResponseStream> stream = nullptr) {
+  void fill(Response r, std::shared_ptr<ResponseStream> stream = nullptr,
+            StreamFraming framing = {}) {
     response_ = std::move(r);
     stream_ = std::move(stream);
+    framing_ = framing;
     timer_.cancel();
   }
   // Nobody will answer: the session closes the connection without a reply.
@@ -34,6 +37,7 @@ class ParkedReply {
   }
   [[nodiscard]] bool open() const { return !response_ && !abandoned_; }
   [[nodiscard]] const std::shared_ptr<ResponseStream>& stream() const { return stream_; }
+  [[nodiscard]] const StreamFraming& framing() const { return framing_; }
 
   // The response, or nullopt when abandoned.
   net::awaitable<std::optional<Response>> wait() {
@@ -48,6 +52,7 @@ class ParkedReply {
   net::steady_timer timer_;
   std::optional<Response> response_;
   std::shared_ptr<ResponseStream> stream_;
+  StreamFraming framing_;
   bool abandoned_ = false;
 };
 

@@ -26,6 +26,7 @@ class ResponseStream {
   struct End {
     std::string error_type;  // empty: success
     std::string error_body;
+    std::optional<std::string> log_tail;  // X-Amz-Log-Type: Tail: the invoke's last 4 KB of log
   };
   static constexpr std::size_t high_water = 1024 * 1024;
 

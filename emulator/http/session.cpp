@@ -36,11 +36,11 @@ net::awaitable<error_code> drain(tcp::socket& socket, beast::flat_buffer& buffer
   co_return ec;
 }
 
-// A streamed reply: the head now, then every piece as the stream delivers it, in chunks (HTTP/1.1)
-// or until the connection closes (HTTP/1.0). The stream's error travels in the trailers the
-// head announced, as the runtime sent them (section 3.1).
+// A streamed reply: the head now, then every piece as the stream delivers it, framed for its
+// caller, in chunks (HTTP/1.1) or until the connection closes (HTTP/1.0). The stream's end is a
+// last framed piece, or its error in the trailers the head announced (section 3.1).
 net::awaitable<error_code> write_streamed(tcp::socket& socket, Response&& reply,
-                                          ResponseStream& stream) {
+                                          ResponseStream& stream, const StreamFraming& framing) {
   http::response<http::empty_body> head(std::move(reply.base()));
   const bool chunked = head.version() >= 11;
   if (chunked) {
@@ -52,17 +52,26 @@ net::awaitable<error_code> write_streamed(tcp::socket& socket, Response&& reply,
   http::response_serializer<http::empty_body> serializer(head);
   co_await http::async_write_header(socket, serializer,
                                     net::redirect_error(net::use_awaitable, ec));
-  while (!ec) {
-    const std::optional<std::string> bytes = co_await stream.read();
-    if (!bytes) {
+  // Named locals, no temporaries inside co_await expressions: g++ 12 may destroy those twice.
+  std::string piece;
+  for (;;) {
+    std::optional<std::string> bytes = co_await stream.read();
+    if (bytes) {
+      piece = framing.piece ? framing.piece(*bytes) : std::move(*bytes);
+    } else if (framing.end) {
+      piece = framing.end(stream.end());
+    } else {
       break;
     }
     if (chunked) {
-      co_await net::async_write(socket, http::make_chunk(net::buffer(*bytes)),
-                                net::redirect_error(net::use_awaitable, ec));
+      const auto chunk = http::make_chunk(net::buffer(piece));
+      co_await net::async_write(socket, chunk, net::redirect_error(net::use_awaitable, ec));
     } else {
-      co_await net::async_write(socket, net::buffer(*bytes),
+      co_await net::async_write(socket, net::buffer(piece),
                                 net::redirect_error(net::use_awaitable, ec));
+    }
+    if (ec || !bytes) {
+      break;
     }
   }
   if (ec) {
@@ -71,13 +80,13 @@ net::awaitable<error_code> write_streamed(tcp::socket& socket, Response&& reply,
   }
   if (chunked) {
     http::fields trailers;
-    if (!stream.end().error_type.empty()) {
+    if (framing.error_trailers && !stream.end().error_type.empty()) {
       trailers.set("Lambda-Runtime-Function-Error-Type", stream.end().error_type);
       trailers.set("Lambda-Runtime-Function-Error-Body",
                    api::base64_encode(stream.end().error_body));
     }
-    co_await net::async_write(socket, http::make_chunk_last(trailers),
-                              net::redirect_error(net::use_awaitable, ec));
+    const auto last = http::make_chunk_last(trailers);
+    co_await net::async_write(socket, last, net::redirect_error(net::use_awaitable, ec));
   }
   co_return ec;
 }
@@ -203,7 +212,7 @@ net::awaitable<void> serve_session(tcp::socket socket, std::span<const Route> ro
         const bool keep = keep_alive && res->version() >= 11;
         res->keep_alive(keep);
         emu.trace_response(api, call.request, res->result_int());
-        ec = co_await write_streamed(socket, std::move(*res), *stream);
+        ec = co_await write_streamed(socket, std::move(*res), *stream, parked->framing());
         if (ec || !keep) {
           break;
         }

@@ -14,8 +14,6 @@
 namespace lambda_emu::process {
 namespace {
 
-constexpr std::size_t max_line_bytes = 256 * 1024;
-
 std::string lowercase_first(std::string text) {
   if (!text.empty()) {
     text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
@@ -197,39 +195,10 @@ Launched Supervisor::launch(const LaunchSpec& spec, LineFn on_line, ExitFn on_ex
 
   result.pid = pid;
   children_[pid] = Child{std::move(on_exit)};
-  auto pipe = std::make_shared<net::posix::stream_descriptor>(ioc_, fds[0]);
-  net::co_spawn(ioc_, read_lines(std::move(pipe), std::move(on_line)), net::detached);
+  std::erase_if(outputs_, [](const auto& o) { return o->done(); });
+  outputs_.push_back(OutputLines::start(ioc_, fds[0], std::move(on_line)));
   log_.debug("[pid {}] started {}{}", pid, exe, isolated ? " (isolated)" : "");
   return result;
-}
-
-net::awaitable<void> Supervisor::read_lines(std::shared_ptr<net::posix::stream_descriptor> pipe,
-                                            LineFn on_line) {
-  std::string pending;
-  for (;;) {
-    error_code ec;
-    const std::size_t n =
-        co_await net::async_read_until(*pipe, net::dynamic_buffer(pending, max_line_bytes), '\n',
-                                       net::redirect_error(net::use_awaitable, ec));
-    if (ec == net::error::not_found) {
-      // A line longer than the cap: pass it on in pieces.
-      on_line(pending);
-      pending.clear();
-      continue;
-    }
-    if (ec) {
-      if (!pending.empty()) {
-        on_line(pending);  // the last line had no newline
-      }
-      co_return;
-    }
-    std::string_view line(pending.data(), n - 1);
-    if (!line.empty() && line.back() == '\r') {
-      line.remove_suffix(1);
-    }
-    on_line(line);
-    pending.erase(0, n);
-  }
 }
 
 void Supervisor::wait_for_sigchld() {
@@ -268,6 +237,12 @@ void Supervisor::reap() {
 void Supervisor::kill_group(pid_t pid, int signal) {
   if (pid > 0 && children_.contains(pid)) {
     ::kill(-pid, signal);
+  }
+}
+
+void Supervisor::drain_output() {
+  for (const auto& output : outputs_) {
+    output->drain();
   }
 }
 

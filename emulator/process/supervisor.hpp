@@ -23,6 +23,7 @@
 #include "http/net.hpp"
 #include "lambda_emu/core/events.hpp"
 #include "process/isolation.hpp"
+#include "process/output_lines.hpp"
 
 namespace lambda_emu::process {
 
@@ -56,6 +57,8 @@ class Supervisor {
   // Signals the process group led by `pid`.
   void kill_group(pid_t pid, int signal);
   void kill_all();
+  // Delivers every line the processes have written so far (output_lines.hpp says why).
+  void drain_output();
 
  private:
   struct Child {
@@ -63,13 +66,12 @@ class Supervisor {
   };
   void wait_for_sigchld();
   void reap();
-  net::awaitable<void> read_lines(std::shared_ptr<net::posix::stream_descriptor> pipe,
-                                  LineFn on_line);
 
   net::io_context& ioc_;
   spdlog::logger& log_;
   net::signal_set sigchld_;
   std::map<pid_t, Child> children_;
+  std::vector<std::shared_ptr<OutputLines>> outputs_;
   bool warned_layers_ = false;
 };
 

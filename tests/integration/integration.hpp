@@ -100,8 +100,10 @@ using api::base64_encode;
 
 // An invoke through the RIE path whose body is handed to `on_chunk` as it arrives.
 inline HttpResult invoke_streaming(const EmulatorProcess& emu, const json& event,
-                                   const std::function<bool(std::string_view)>& on_chunk) {
-  return request_streaming(emu.invoke_port(), "POST", kInvokePath, event.dump(), {}, on_chunk);
+                                   const std::function<bool(std::string_view)>& on_chunk,
+                                   std::chrono::milliseconds timeout = kDefaultHttpTimeout) {
+  return request_streaming(emu.invoke_port(), "POST", kInvokePath, event.dump(), {}, on_chunk,
+                           timeout);
 }
 
 // The n-th (1-based) REPORT line, once there is one.

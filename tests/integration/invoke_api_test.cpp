@@ -1,6 +1,10 @@
 // The Lambda Invoke API by function name (issue 4 item 2): POST
 // /2015-03-31/functions/{name}/invocations with the invocation types, headers and error
 // responses of the real API, beside RIE's path.
+#include <cstdint>
+#include <map>
+
+#include <boost/crc.hpp>
 #include <catch2/catch.hpp>
 
 #include "integration.hpp"
@@ -199,4 +203,154 @@ TEST_CASE("invoke api: X-Amz-Log-Type Tail returns the invoke's log, REPORT incl
   // Without Tail, no log.
   CHECK_FALSE(invoke_api(emu, "hello", R"({"do":"echo"})").has_header("X-Amz-Log-Result"));
   CHECK(invoke_api(emu, "hello", "{}", {{"X-Amz-Log-Type", "All"}}).status == 400);
+}
+
+namespace {
+
+// One decoded event-stream message (application/vnd.amazon.eventstream), CRCs checked.
+struct EventMessage {
+  std::map<std::string, std::string> headers;
+  std::string payload;
+};
+
+std::uint32_t be32(std::string_view s, std::size_t at) {
+  return (std::uint32_t(std::uint8_t(s[at])) << 24) |
+         (std::uint32_t(std::uint8_t(s[at + 1])) << 16) |
+         (std::uint32_t(std::uint8_t(s[at + 2])) << 8) | std::uint32_t(std::uint8_t(s[at + 3]));
+}
+
+std::uint32_t crc32(std::string_view s) {
+  boost::crc_32_type crc;
+  crc.process_bytes(s.data(), s.size());
+  return crc.checksum();
+}
+
+// Decodes a whole body; a message that does not check out fails the test.
+std::vector<EventMessage> decode_event_stream(std::string_view body) {
+  std::vector<EventMessage> out;
+  while (!body.empty()) {
+    REQUIRE(body.size() >= 16);
+    const std::uint32_t total = be32(body, 0);
+    const std::uint32_t headers_len = be32(body, 4);
+    REQUIRE(total <= body.size());
+    REQUIRE(be32(body, 8) == crc32(body.substr(0, 8)));
+    REQUIRE(be32(body, total - 4) == crc32(body.substr(0, total - 4)));
+    EventMessage m;
+    std::string_view h = body.substr(12, headers_len);
+    while (!h.empty()) {
+      const std::size_t name_len = std::uint8_t(h[0]);
+      const std::string name(h.substr(1, name_len));
+      REQUIRE(h[1 + name_len] == 7);  // string
+      const std::size_t value_len =
+          (std::size_t(std::uint8_t(h[2 + name_len])) << 8) | std::uint8_t(h[3 + name_len]);
+      m.headers[name] = std::string(h.substr(4 + name_len, value_len));
+      h.remove_prefix(4 + name_len + value_len);
+    }
+    m.payload = std::string(body.substr(12 + headers_len, total - 16 - headers_len));
+    out.push_back(std::move(m));
+    body.remove_prefix(total);
+  }
+  return out;
+}
+
+const std::string kStreamPath = "/2021-11-15/functions/hello/response-streaming-invocations";
+
+}  // namespace
+
+TEST_CASE(
+    "invoke with response stream: PayloadChunk events as the runtime writes, then "
+    "InvokeComplete",
+    "[integration][invoke-api][streaming][C29]") {
+  EmulatorProcess emu(named_runtime());
+  Marker marker;
+  std::string received;
+  // As for RIE's path: the runtime's second chunk waits until the first event arrived here.
+  const HttpResult r = request_streaming(
+      emu.invoke_port(), "POST", kStreamPath,
+      json{{"do", "stream"}, {"chunks", {"first", "second"}}, {"wait_for", marker.path.string()}}
+          .dump(),
+      {}, [&](std::string_view piece) {
+        received.append(piece);
+        if (!std::filesystem::exists(marker.path) && received.find("first") != std::string::npos) {
+          marker.create();
+        }
+        return true;
+      });
+  REQUIRE(r.status == 200);
+  CHECK(r.header("Content-Type") == "application/vnd.amazon.eventstream");
+  CHECK(r.header("X-Amz-Executed-Version") == "$LATEST");
+  const auto events = decode_event_stream(r.body);
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].headers.at(":event-type") == "PayloadChunk");
+  CHECK(events[0].headers.at(":message-type") == "event");
+  CHECK(events[0].payload == "first");
+  CHECK(events[1].payload == "second");
+  CHECK(events[2].headers.at(":event-type") == "InvokeComplete");
+  CHECK(parse_json(events[2].payload) == json::object());  // no ErrorCode: success
+}
+
+TEST_CASE("invoke with response stream: errors end in InvokeComplete's ErrorCode, HTTP 200",
+          "[integration][invoke-api][streaming][C25]") {
+  EmulatorProcess emu(named_runtime());
+  const std::string error = R"({"errorType":"Runtime.StreamError","errorMessage":"boom"})";
+  const HttpResult streamed = request(emu.invoke_port(), "POST", kStreamPath,
+                                      json{{"do", "stream"},
+                                           {"chunks", {"partial"}},
+                                           {"error_type", "Runtime.StreamError"},
+                                           {"error_body_b64", base64_encode(error)}}
+                                          .dump());
+  REQUIRE(streamed.status == 200);
+  auto events = decode_event_stream(streamed.body);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].payload == "partial");
+  const json complete = parse_json(events[1].payload);
+  CHECK(complete["ErrorCode"] == "Runtime.StreamError");
+  CHECK(complete["ErrorDetails"] == error);
+
+  // A runtime that does not stream answers in events too.
+  const HttpResult buffered =
+      request(emu.invoke_port(), "POST", kStreamPath, R"({"do":"echo","x":1})");
+  events = decode_event_stream(buffered.body);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].payload == R"({"do":"echo","x":1})");
+  CHECK(parse_json(events[1].payload) == json::object());
+  const HttpResult failed = request(emu.invoke_port(), "POST", kStreamPath, R"({"do":"error"})");
+  events = decode_event_stream(failed.body);
+  REQUIRE(events.size() == 1);
+  CHECK(parse_json(events[0].payload)["ErrorCode"] == "Function.TestError");
+
+  // Event is not an invocation type of this operation; DryRun is.
+  CHECK(request(emu.invoke_port(), "POST", kStreamPath, "{}", {{"X-Amz-Invocation-Type", "Event"}})
+            .status == 400);
+  CHECK(request(emu.invoke_port(), "POST", kStreamPath, "{}", {{"X-Amz-Invocation-Type", "DryRun"}})
+            .status == 204);
+  CHECK(request(emu.invoke_port(), "POST",
+                "/2021-11-15/functions/nope/response-streaming-invocations", "{}")
+            .status == 404);
+}
+
+TEST_CASE("invoke with response stream: Tail puts the invoke's log in InvokeComplete's LogResult",
+          "[integration][invoke-api][streaming]") {
+  EmulatorProcess emu(named_runtime());
+  const auto log_result = [&](const json& event) {
+    const HttpResult r =
+        request(emu.invoke_port(), "POST", kStreamPath, event.dump(), {{"X-Amz-Log-Type", "Tail"}});
+    REQUIRE(r.status == 200);
+    CHECK_FALSE(r.has_header("X-Amz-Log-Result"));  // in the event, not in a header
+    const auto events = decode_event_stream(r.body);
+    REQUIRE(!events.empty());
+    const json complete = parse_json(events.back().payload);
+    const std::string id = r.header("x-amzn-RequestId").value_or("?");
+    const std::string log = base64_decode(complete.value("LogResult", "")).value_or("");
+    INFO(log);
+    CHECK(log.starts_with("START RequestId: " + id));
+    CHECK(log.find("\nREPORT RequestId: " + id) != std::string::npos);
+    return log;
+  };
+  // Streamed: the runtime's output before its stream ended, then END and REPORT.
+  CHECK(log_result({{"do", "stream"}, {"chunks", {"a", "b"}}}).find("\nEND RequestId: ") !=
+        std::string::npos);
+  // Buffered: the lines the function printed are in it.
+  CHECK(log_result({{"do", "print"}, {"lines", {"printed for the tail"}}})
+            .find("\nprinted for the tail\n") != std::string::npos);
 }

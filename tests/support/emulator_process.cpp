@@ -128,6 +128,11 @@ std::string bin_path(std::string_view name) {
   return (fs::path(LAMBDA_EMU_BIN_DIR) / name).string();
 }
 
+std::string lambda_emu_binary() {
+  const char* chosen = std::getenv("LAMBDA_EMU_BINARY");
+  return chosen != nullptr && *chosen != '\0' ? std::string(chosen) : bin_path("lambda-emu");
+}
+
 std::string source_path(std::string_view relative) {
   return (fs::path(LAMBDA_EMU_SOURCE_DIR) / relative).string();
 }
@@ -162,8 +167,7 @@ EmulatorProcess::EmulatorProcess(EmulatorSpec spec)
   dir_ = pattern;
   const fs::path ready = dir_ / "ready.json";
 
-  argv_ = {bin_path("lambda-emu"), "serve",        "--listen",
-           "127.0.0.1:0",          "--ready-file", ready.string()};
+  argv_ = {lambda_emu_binary(), "serve", "--listen", "127.0.0.1:0", "--ready-file", ready.string()};
   argv_.insert(argv_.end(), spec.args.begin(), spec.args.end());
   argv_.push_back("--");
   argv_.insert(argv_.end(), spec.bootstrap.begin(), spec.bootstrap.end());

@@ -23,6 +23,9 @@ namespace lambda_emu::testing {
 
 // build/bin/<name>: the emulator and the test runtimes of the same build.
 std::string bin_path(std::string_view name);
+// The lambda-emu under test: $LAMBDA_EMU_BINARY (the sanitizer pass sets it), else
+// bin_path("lambda-emu").
+std::string lambda_emu_binary();
 // <source tree>/<relative>: bootstraps and handler files kept in the repository.
 std::string source_path(std::string_view relative);
 

@@ -29,7 +29,7 @@ TEST_CASE("response stream: bytes come out in order, then the end with its error
   spawn(ioc, [&]() -> net::awaitable<void> {
     co_await stream->write("first ");
     co_await stream->write("second");
-    stream->close({"Runtime.StreamError", "{}"});
+    stream->close({"Runtime.StreamError", "{}", std::nullopt});
   });
   ioc.run();
   CHECK(got == "first second");
