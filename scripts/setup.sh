@@ -4,7 +4,8 @@
 #     headers and tools that aws-lambda-ric's native build needs;
 #   - Node.js 22 from the npm registry into .deps/node (aws-lambda-ric 4 needs Node >= 22;
 #     Debian 12 ships 18), linked as .deps/node/bin/node;
-#   - aws-lambda-ric into examples/hello-node/node_modules.
+#   - aws-lambda-ric into examples/hello-node/node_modules;
+#   - Hono and @aws-sdk/client-lambda, for the tests, into tests/integration/node/node_modules.
 # Safe to run again: every step checks first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,5 +54,12 @@ if ! [[ -f examples/hello-node/node_modules/aws-lambda-ric/index.mjs ]]; then
   (cd examples/hello-node &&
     PATH="$root/.deps/node/bin:$PATH" npm_config_nodedir=/usr \
       npm ci --no-audit --no-fund --foreground-scripts)
+fi
+# The test handlers' packages (plain JavaScript, no build): Hono behind the function URL tests,
+# the AWS SDK for JavaScript v3 for the SDK tests.
+test_modules=tests/integration/node/node_modules
+if ! [[ -f $test_modules/hono/package.json && -f $test_modules/@aws-sdk/client-lambda/package.json ]]; then
+  say "installing the test handlers' packages (hono, @aws-sdk/client-lambda)"
+  (cd tests/integration/node && npm ci --no-audit --no-fund)
 fi
 say "ready"

@@ -34,6 +34,9 @@ Reply handle_rie_invoke(Call& call, driver::Emulator& emu);
 Reply handle_invoke(Call& call, driver::Emulator& emu);  // the Invoke API, by function name
 Reply handle_invoke_with_response_stream(Call& call, driver::Emulator& emu);
 
+// Function URLs (function_url_api.cpp)
+Reply handle_function_url(Call& call, driver::Emulator& emu);
+
 std::uint64_t no_body(const Request&);
 std::uint64_t response_body_limit(const Request& req);
 std::uint64_t error_body_limit(const Request&);

@@ -249,12 +249,13 @@ Response dry_run(const Request& req, const core::FunctionConfig& fn) {
 
 // InvokeWithResponseStream (section 3.4): 200 with an event stream of PayloadChunk events as the
 // runtime writes, then one InvokeComplete, whose ErrorCode is the error type when it failed.
-constexpr std::string_view event_stream_type = "application/vnd.amazon.eventstream";
-
-Response render_event_stream_head(const std::string&, unsigned version, bool keep_alive) {
+// Content-Type is the function's (the SDKs' ResponseStreamContentType), not the framing's.
+Response render_event_stream_head(const std::string& content_type, unsigned version,
+                                  bool keep_alive) {
   Response res{http::status::ok, version};
   res.keep_alive(keep_alive);
-  res.set(http::field::content_type, event_stream_type);
+  res.set(http::field::content_type,
+          content_type.empty() ? std::string("application/octet-stream") : content_type);
   return res;
 }
 
@@ -268,7 +269,9 @@ constexpr driver::StreamFront event_stream_front{render_event_stream_head,
 
 // A runtime that did not stream still answers in events: its body as one PayloadChunk.
 Response render_event_stream_outcome(core::Outcome&& o, const driver::AnswerContext& ctx) {
-  Response res = render_event_stream_head({}, ctx.version, ctx.keep_alive);
+  Response res = render_event_stream_head(
+      o.content_type.empty() ? std::string("application/json") : o.content_type, ctx.version,
+      ctx.keep_alive);
   ResponseStream::End end{{}, {}, ctx.log_tail};
   std::string body;
   if (o.kind == core::Outcome::Kind::success) {

@@ -7,6 +7,9 @@ namespace {
 
 // Path template matching, segment by segment; "{}" takes one non-empty segment.
 bool match_path(std::string_view pattern, std::string_view path, std::string& param) {
+  if (pattern == "*") {
+    return true;
+  }
   while (!pattern.empty() && !path.empty()) {
     const std::size_t ps = pattern.find('/', 1);
     const std::size_t ts = path.find('/', 1);
@@ -60,7 +63,21 @@ constexpr Route invoke_table[] = {
      api::handle_invoke_with_response_stream, api::invoke_body_limit},
 };
 
+// A function URL turns every request into an event, whatever its method and path.
+constexpr Route function_url_table[] = {
+    {http::verb::get, "*", api::handle_function_url, api::invoke_body_limit},
+    {http::verb::post, "*", api::handle_function_url, api::invoke_body_limit},
+    {http::verb::put, "*", api::handle_function_url, api::invoke_body_limit},
+    {http::verb::patch, "*", api::handle_function_url, api::invoke_body_limit},
+    {http::verb::delete_, "*", api::handle_function_url, api::invoke_body_limit},
+    {http::verb::options, "*", api::handle_function_url, api::invoke_body_limit},
+};
+
 }  // namespace
+
+std::span<const Route> function_url_routes() {
+  return function_url_table;
+}
 
 std::span<const Route> runtime_routes() {
   return runtime_table;

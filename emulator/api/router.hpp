@@ -26,10 +26,12 @@ class Emulator;
 // One request as a handler sees it.
 struct Call {
   Request request;
-  std::string param;            // the {id} or {name} path segment, when the route has one
-  std::uint64_t body_size = 0;  // bytes the client sent in the body
-  bool over_limit = false;      // the body was larger than the route allows (not kept)
-  bool reply_last = false;      // let the replies this call made ready go out first
+  std::string param;             // the {id} or {name} path segment, when the route has one
+  std::uint64_t body_size = 0;   // bytes the client sent in the body
+  bool over_limit = false;       // the body was larger than the route allows (not kept)
+  bool reply_last = false;       // let the replies this call made ready go out first
+  std::string peer_address;      // the caller's IP address
+  std::uint16_t local_port = 0;  // the port the caller reached
 };
 
 using Reply = std::variant<Response, std::shared_ptr<ParkedReply>>;
@@ -45,7 +47,8 @@ struct StreamedBody {
 
 struct Route {
   http::verb verb;
-  std::string_view pattern;  // "/2018-06-01/runtime/invocation/{}/response": {} is one segment
+  // "/2018-06-01/runtime/invocation/{}/response": {} is one segment; "*" is any path
+  std::string_view pattern;
   Handler handler;
   BodyLimit body_limit;
   const StreamedBody* streamed = nullptr;
@@ -53,6 +56,7 @@ struct Route {
 
 [[nodiscard]] std::span<const Route> runtime_routes();
 [[nodiscard]] std::span<const Route> invoke_routes();
+[[nodiscard]] std::span<const Route> function_url_routes();
 
 // How a target matched a table.
 struct Match {

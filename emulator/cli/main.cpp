@@ -44,6 +44,9 @@ int main(int argc, char* argv[]) {
     log->info(
         "invoke with: curl -s -d '{{}}' http://{}:{}/2015-03-31/functions/function/invocations",
         ep.address().to_string(), ep.port());
+    if (const auto url = emu.function_url_endpoint()) {
+      log->info("function URL: http://{}:{}/", url->address().to_string(), url->port());
+    }
 
     // Ctrl-C or SIGTERM: shut the sandbox down; a second one stops at once.
     net::signal_set signals(ioc, SIGINT, SIGTERM);

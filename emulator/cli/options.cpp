@@ -58,6 +58,9 @@ po::options_description serve_options() {
     ("help,h", "show this help")
     ("listen", po::value<std::string>()->default_value("127.0.0.1:9000"),
      "HOST:PORT of the invoke endpoint (port 0: any free port)")
+    ("function-url-port", po::value<int>(),
+     "serve the function's URL on this port of --listen's host (0: any free port): every "
+     "request becomes a payload format 2.0 event, the result the HTTP response")
     ("runtime-api", po::value<std::string>()->default_value("127.0.0.1:0"),
      "HOST:PORT of the Runtime API the bootstrap talks to (AWS_LAMBDA_RUNTIME_API)")
     ("timeout", po::value<double>()->default_value(300),
@@ -97,7 +100,8 @@ po::options_description serve_options() {
      "lazy: Init on the first invoke, as Lambda does; eager: Init at startup")
     ("trace", po::value<std::string>(), "write the lifecycle trace (JSON lines) to FILE")
     ("ready-file", po::value<std::string>(),
-     "once listening, write {\"invoke\":HOST:PORT,\"runtime_api\":HOST:PORT} to FILE")
+     "once listening, write {\"invoke\":HOST:PORT,\"runtime_api\":HOST:PORT} to FILE "
+     "(and \"function_url\":HOST:PORT with --function-url-port)")
     ("log-level", po::value<std::string>()->default_value("info"),
      "emulator diagnostics on stderr: trace, debug, info, warn, error, off");
   // clang-format on
@@ -145,6 +149,13 @@ ParsedCommand parse_serve(const std::vector<std::string>& args) {
   const HostPort rapi = parse_host_port(vm["runtime-api"].as<std::string>(), "--runtime-api");
   c.runtime_api_host = rapi.host;
   c.runtime_api_port = rapi.port;
+  if (vm.count("function-url-port")) {
+    const int port = vm["function-url-port"].as<int>();
+    if (port < 0 || port > 65535) {
+      throw po::error("--function-url-port must be between 0 and 65535");
+    }
+    c.function_url_port = static_cast<std::uint16_t>(port);
+  }
 
   core::FunctionConfig& fn = c.function;
   fn.timeout = seconds_flag(vm["timeout"].as<double>(), 0.001, 900, "timeout");

@@ -65,6 +65,10 @@ Emulator::Emulator(net::io_context& ioc, EmulatorConfig config, spdlog::logger& 
       hub_(ioc, clock_, log, config_.function.region),
       rng_(std::random_device{}()),
       async_(config_.async) {
+  if (config_.function_url_port) {
+    url_listener_.emplace(ioc, config_.listen_host, *config_.function_url_port,
+                          function_url_routes(), "function-url", *this);
+  }
   if (!config_.trace_path.empty()) {
     trace_ = std::make_unique<TraceWriter>(config_.trace_path, clock_);
   }
@@ -86,6 +90,9 @@ void Emulator::start() {
   }
   runtime_listener_.start();
   invoke_listener_.start();
+  if (url_listener_) {
+    url_listener_->start();
+  }
   if (trace_) {
     trace_->write({{"kind", "start"},
                    {"invoke", endpoint_text(invoke_endpoint())},
@@ -152,6 +159,9 @@ void Emulator::execute(core::Action&& action) {
           hub_.stop();
           runtime_listener_.close();
           invoke_listener_.close();
+          if (url_listener_) {
+            url_listener_->close();
+          }
           if (trace_) {
             trace_->write({{"kind", "stopped"}});
           }
@@ -333,11 +343,48 @@ void Emulator::start_stream(core::StartStream&& s) {
         net::detached);
     return;
   }
+  if (w.stream->prelude_head && s.content_type == http_integration_type) {
+    net::co_spawn(ioc_, answer_after_prelude(std::move(stream), std::move(w)), net::detached);
+    return;
+  }
   Response head = w.stream->head(s.content_type, w.version, w.keep_alive);
   for (const auto& field : w.headers) {
     head.set(field.name_string(), field.value());
   }
   w.reply->fill(std::move(head), std::move(stream), w.stream->framing);
+}
+
+// The head comes from the prelude; the body is what follows its 8 NULs.
+net::awaitable<void> Emulator::answer_after_prelude(std::shared_ptr<ResponseStream> stream,
+                                                    Waiter w) {
+  // A prelude is a few headers; one that never ends is not one.
+  constexpr std::size_t max_prelude_bytes = 64 * 1024;
+  std::string bytes;
+  std::size_t end = std::string::npos;
+  while (end == std::string::npos && bytes.size() <= max_prelude_bytes) {
+    std::optional<std::string> piece = co_await stream->read();
+    if (!piece) {
+      break;
+    }
+    bytes += *piece;
+    end = bytes.find(prelude_delimiter);
+  }
+  std::optional<Response> head;
+  if (end != std::string::npos) {
+    head = w.stream->prelude_head(std::string_view(bytes).substr(0, end), w.version, w.keep_alive);
+  }
+  if (!head) {
+    stream->detach();
+    w.answer(core::Outcome::platform_error(core::Status::error, "Runtime.InvalidResponse",
+                                           "the HTTP integration prelude is malformed"),
+             std::nullopt);
+    co_return;
+  }
+  for (const auto& field : w.headers) {
+    head->set(field.name_string(), field.value());
+  }
+  stream->unread(bytes.substr(end + prelude_delimiter.size()));
+  w.reply->fill(std::move(*head), std::move(stream), w.stream->framing);
 }
 
 // A front door that answers in one piece gets a streamed response whole, within the buffered
@@ -707,12 +754,14 @@ void Emulator::write_ready_file() const {
   const std::string tmp = config_.ready_file + ".tmp";
   {
     std::ofstream f(tmp, std::ios::trunc);
-    f << nlohmann::json{{"invoke", endpoint_text(invoke_endpoint())},
-                        {"runtime_api", endpoint_text(runtime_api_endpoint())},
-                        {"sandbox_paths", isolated_},
-                        {"private_tmp", private_tmp()}}
-             .dump()
-      << '\n';
+    nlohmann::json ready{{"invoke", endpoint_text(invoke_endpoint())},
+                         {"runtime_api", endpoint_text(runtime_api_endpoint())},
+                         {"sandbox_paths", isolated_},
+                         {"private_tmp", private_tmp()}};
+    if (url_listener_) {
+      ready["function_url"] = endpoint_text(url_listener_->endpoint());
+    }
+    f << ready.dump() << '\n';
   }
   std::rename(tmp.c_str(), config_.ready_file.c_str());
 }

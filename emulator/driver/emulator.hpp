@@ -42,6 +42,8 @@ struct EmulatorConfig {
   std::uint16_t listen_port = 9000;
   std::string runtime_api_host = "127.0.0.1";
   std::uint16_t runtime_api_port = 0;
+  // Set: the function's URL listens here (on listen_host), 0 for any free port.
+  std::optional<std::uint16_t> function_url_port;
   std::vector<std::string> bootstrap;              // the runtime's argv
   std::string task_root;                           // absolute; the runtime's working directory
   std::vector<std::string> opt_dirs;               // layers, as /opt
@@ -70,6 +72,10 @@ using OutcomeRenderer = Response (*)(core::Outcome&&, const AnswerContext&);
 struct StreamFront {
   Response (*head)(const std::string& content_type, unsigned version, bool keep_alive);
   StreamFraming framing;
+  // Set: a stream of http_integration_type gets its head from its prelude instead, which is
+  // not passed on (function URLs); nullopt for a prelude that is not one.
+  std::optional<Response> (*prelude_head)(std::string_view prelude, unsigned version,
+                                          bool keep_alive) = nullptr;
 };
 
 class Emulator {
@@ -125,6 +131,9 @@ class Emulator {
 
   [[nodiscard]] tcp::endpoint invoke_endpoint() const { return invoke_listener_.endpoint(); }
   [[nodiscard]] tcp::endpoint runtime_api_endpoint() const { return runtime_listener_.endpoint(); }
+  [[nodiscard]] std::optional<tcp::endpoint> function_url_endpoint() const {
+    return url_listener_ ? std::optional(url_listener_->endpoint()) : std::nullopt;
+  }
 
  private:
   struct ParkedNext {
@@ -168,6 +177,7 @@ class Emulator {
   void tail_line(std::string_view line);
   net::awaitable<void> buffer_stream(std::string request_id, std::shared_ptr<ResponseStream> stream,
                                      Waiter w, std::string content_type);
+  net::awaitable<void> answer_after_prelude(std::shared_ptr<ResponseStream> stream, Waiter w);
   void complete(core::CompleteInvoke&& c);
   void emit(const core::Record& record);
   void abandon_parked_next();
@@ -190,6 +200,7 @@ class Emulator {
   process::Supervisor supervisor_;
   Listener runtime_listener_;
   Listener invoke_listener_;
+  std::optional<Listener> url_listener_;
   TimerQueue timers_;
   telemetry::Hub hub_;
   std::optional<process::SandboxFiles> sandbox_files_;  // outlives every launched process

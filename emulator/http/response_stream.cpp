@@ -57,6 +57,15 @@ net::awaitable<std::optional<std::string>> ResponseStream::read() {
   co_return out;
 }
 
+void ResponseStream::unread(std::string bytes) {
+  if (detached_ || bytes.empty()) {
+    return;
+  }
+  unread_ += bytes.size();
+  pending_.push_front(std::move(bytes));
+  readable_.cancel();
+}
+
 void ResponseStream::detach() {
   detached_ = true;
   pending_.clear();

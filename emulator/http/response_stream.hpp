@@ -39,6 +39,8 @@ class ResponseStream {
   // --- the caller's side ---
   // The bytes written since the last read, or nullopt once the stream is closed and drained.
   net::awaitable<std::optional<std::string>> read();
+  // Puts bytes back in front of the unread ones (a reader that looked ahead for a prelude).
+  void unread(std::string bytes);
   [[nodiscard]] const End& end() const { return end_; }
   void detach();  // the caller went away
 

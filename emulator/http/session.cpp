@@ -78,6 +78,9 @@ net::awaitable<error_code> write_streamed(tcp::socket& socket, Response&& reply,
     stream.detach();  // the caller went away; the runtime streams on into nothing
     co_return ec;
   }
+  if (framing.cut_on_error && !stream.end().error_type.empty()) {
+    co_return net::error::connection_aborted;  // no last chunk: the caller sees the cut
+  }
   if (chunked) {
     http::fields trailers;
     if (framing.error_trailers && !stream.end().error_type.empty()) {
@@ -97,6 +100,8 @@ net::awaitable<void> serve_session(tcp::socket socket, std::span<const Route> ro
                                    std::string_view api, driver::Emulator& emu) {
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
+  const std::string peer_address = socket.remote_endpoint(ec).address().to_string();
+  const std::uint16_t local_port = socket.local_endpoint(ec).port();
   // Beast reads 512 bytes at a time unless the buffer has room (beast-performance-notes).
   beast::flat_buffer buffer;
   buffer.reserve(64 * 1024);
@@ -121,6 +126,8 @@ net::awaitable<void> serve_session(tcp::socket socket, std::span<const Route> ro
     }
 
     Call call;
+    call.peer_address = peer_address;
+    call.local_port = local_port;
     const Request& head = parser->get();
     Match m = match(routes, head.method(), head.target());
     if (m.route && m.route->streamed && m.route->streamed->applies(head)) {

@@ -277,7 +277,7 @@ TEST_CASE(
         return true;
       });
   REQUIRE(r.status == 200);
-  CHECK(r.header("Content-Type") == "application/vnd.amazon.eventstream");
+  CHECK(r.header("Content-Type") == "text/plain");  // the function's, as ResponseStreamContentType
   CHECK(r.header("X-Amz-Executed-Version") == "$LATEST");
   const auto events = decode_event_stream(r.body);
   REQUIRE(events.size() == 3);

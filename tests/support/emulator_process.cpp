@@ -239,6 +239,9 @@ EmulatorProcess::EmulatorProcess(EmulatorSpec spec)
   runtime_api_port_ = port_of(j.at("runtime_api").get<std::string>());
   sandbox_paths_ = j.value("sandbox_paths", false);
   private_tmp_ = j.value("private_tmp", false);
+  if (j.contains("function_url")) {
+    function_url_port_ = port_of(j["function_url"].get<std::string>());
+  }
 }
 
 EmulatorProcess::~EmulatorProcess() {

@@ -47,6 +47,8 @@ class EmulatorProcess {
 
   [[nodiscard]] std::uint16_t invoke_port() const { return invoke_port_; }
   [[nodiscard]] std::uint16_t runtime_api_port() const { return runtime_api_port_; }
+  // With --function-url-port: the port of the function's URL (0 otherwise).
+  [[nodiscard]] std::uint16_t function_url_port() const { return function_url_port_; }
   [[nodiscard]] pid_t pid() const { return pid_; }
   // The sandbox's processes see Lambda's paths (/var/task, /opt, a private /tmp), not the host's.
   [[nodiscard]] bool sandbox_paths() const { return sandbox_paths_; }
@@ -86,6 +88,7 @@ class EmulatorProcess {
   std::vector<pid_t> runtime_groups_;  // remembered so a SIGKILLed emulator leaves nothing
   std::uint16_t invoke_port_ = 0;
   std::uint16_t runtime_api_port_ = 0;
+  std::uint16_t function_url_port_ = 0;
   bool sandbox_paths_ = false;
   bool private_tmp_ = false;
   bool stopped_ = false;

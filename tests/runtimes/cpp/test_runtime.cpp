@@ -215,8 +215,13 @@ class Runtime {
   void handle(Mode mode) {
     std::string_view body = event_.body();
     // Cheap pre-check so plain events (the benchmark) never pay for a JSON parse.
-    if (body.find("\"do\"") != std::string_view::npos) {
+    if (body.find("\"do") != std::string_view::npos) {
       json cmd = json::parse(body.begin(), body.end(), nullptr, false);
+      // A function URL's event: the script is the HTTP request's body.
+      if (cmd.is_object() && cmd.contains("requestContext") && cmd.contains("body") &&
+          cmd["body"].is_string()) {
+        cmd = json::parse(cmd["body"].get<std::string>(), nullptr, false);
+      }
       if (cmd.is_object() && cmd.contains("do") && cmd["do"].is_string()) {
         handle_script(cmd);
         return;
@@ -281,6 +286,8 @@ class Runtime {
       report("response-mode", post(), true);
     } else if (what == "stream") {
       stream(cmd);
+    } else if (what == "respond") {
+      respond(string_field(cmd, "body", ""), string_field(cmd, "content_type", "application/json"));
     } else if (what == "bad_id") {
       auto& req = start_response("00000000-0000-0000-0000-000000000000");
       req.set(http::field::content_type, "application/json");
