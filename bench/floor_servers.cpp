@@ -7,15 +7,18 @@
 #include <fstream>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -128,6 +131,35 @@ asio::awaitable<void> echo_session(tcp::socket socket) {
   socket.shutdown(tcp::socket::shutdown_send);
 }
 
+// A chunked upstream response (the echo server's /stream/N) goes on to the client piece by
+// piece as it arrives, as lambda-emu relays a streamed response: the two-hop streaming floor.
+asio::awaitable<void> relay_stream(tcp::socket& client, tcp::socket& upstream,
+                                   beast::flat_buffer& upstream_buffer,
+                                   http::response_parser<http::buffer_body>& back,
+                                   bool keep_alive) {
+  http::response<http::empty_body> head{back.get().result(), 11};
+  head.set(http::field::content_type, back.get()[http::field::content_type]);
+  head.chunked(true);
+  head.keep_alive(keep_alive);
+  http::response_serializer<http::empty_body> serializer(head);
+  co_await http::async_write_header(client, serializer, use_awaitable);
+  std::vector<char> scratch(64 * 1024);
+  while (!back.is_done()) {
+    back.get().body().data = scratch.data();
+    back.get().body().size = scratch.size();
+    beast::error_code ec;
+    co_await http::async_read_some(upstream, upstream_buffer, back,
+                                   asio::redirect_error(use_awaitable, ec));
+    if (ec && ec != http::error::need_buffer)
+      throw beast::system_error(ec);
+    const std::size_t n = scratch.size() - back.get().body().size;
+    if (n > 0)
+      co_await asio::async_write(client, http::make_chunk(asio::buffer(scratch.data(), n)),
+                                 use_awaitable);
+  }
+  co_await asio::async_write(client, http::make_chunk_last(), use_awaitable);
+}
+
 asio::awaitable<void> relay_session(tcp::socket client, tcp::endpoint upstream_endpoint) {
   client.set_option(tcp::no_delay(true));
   tcp::socket upstream(client.get_executor());
@@ -166,7 +198,17 @@ asio::awaitable<void> relay_session(tcp::socket client, tcp::endpoint upstream_e
     up_req.prepare_payload();
     co_await http::async_write(upstream, up_req, use_awaitable);
 
-    http::response_parser<http::string_body> back;
+    http::response_parser<http::buffer_body> streamed;
+    streamed.body_limit(kBodyLimit);
+    co_await http::async_read_header(upstream, upstream_buffer, streamed, use_awaitable);
+    if (streamed.chunked()) {
+      co_await relay_stream(client, upstream, upstream_buffer, streamed, in.get().keep_alive());
+      data.swap(up_req.body());
+      if (!in.get().keep_alive())
+        break;
+      continue;
+    }
+    http::response_parser<http::string_body> back(std::move(streamed));
     back.body_limit(kBodyLimit);
     back.get().body().swap(up_req.body());
     back.get().body().clear();

@@ -311,6 +311,8 @@ json report_streaming(const StreamResult& st) {
   const Summary ff = summarize(st.floor_first_byte_us);
   const Summary ft = summarize(st.floor_total_us);
   const Summary rt = summarize(st.relay_round_trip_us);
+  const Summary rf = summarize(st.relay_first_byte_us);
+  const Summary rtt = summarize(st.relay_total_us);
   const double bytes = static_cast<double>(st.bytes);
   auto mb_per_s = [&](double total_us) { return total_us > 0 ? bytes / total_us : 0; };
   std::printf(
@@ -321,17 +323,23 @@ json report_streaming(const StreamResult& st) {
               "total p50", "total p99", "MB/s");
   std::printf("  %-34s %6zu %9.1f %9.1f %11.1f %11.1f %8.0f\n", "lambda-emu (runtime -> caller)",
               ef.count, ef.p50_us, ef.p99_us, et.p50_us, et.p99_us, mb_per_s(et.p50_us));
+  std::printf("  %-34s %6zu %9.1f %9.1f %11.1f %11.1f %8.0f\n", "floor: two-hop stream (relay)",
+              rf.count, rf.p50_us, rf.p99_us, rtt.p50_us, rtt.p99_us, mb_per_s(rtt.p50_us));
   std::printf("  %-34s %6zu %9.1f %9.1f %11.1f %11.1f %8.0f\n", "floor: one-hop stream", ff.count,
               ff.p50_us, ff.p99_us, ft.p50_us, ft.p99_us, mb_per_s(ft.p50_us));
   std::printf("  %-34s %6zu %9.1f %9.1f\n", "floor: 100 B round trip, two hops", rt.count,
               rt.p50_us, rt.p99_us);
+  // The strict first-byte floor is the 100 B round trip (no bulk behind it); the relay's stream
+  // shows what the same two hops give with 10 MiB racing behind the first byte.
   const double ttfb_ratio = rt.p50_us > 0 ? ef.p50_us / rt.p50_us : 0;
   std::printf(
-      "  time to first byte p50: %.2fx the two-hop round trip (%s); throughput %.0f MB/s "
-      "(>=%.0f %s), %.2fx the one-hop floor's time\n",
-      ttfb_ratio, verdict(ttfb_ratio, {kFirstByteTarget}).c_str(), mb_per_s(et.p50_us),
-      kThroughputTarget, mb_per_s(et.p50_us) >= kThroughputTarget ? "PASS" : "MISS",
-      ft.p50_us > 0 ? et.p50_us / ft.p50_us : 0);
+      "  time to first byte p50: %.2fx a 100 B two-hop round trip (%s), %.2fx the two-hop "
+      "stream's; throughput %.0f MB/s (>=%.0f %s), %.2fx the two-hop floor's time, %.2fx the "
+      "one-hop's\n",
+      ttfb_ratio, verdict(ttfb_ratio, {kFirstByteTarget}).c_str(),
+      rf.p50_us > 0 ? ef.p50_us / rf.p50_us : 0, mb_per_s(et.p50_us), kThroughputTarget,
+      mb_per_s(et.p50_us) >= kThroughputTarget ? "PASS" : "MISS",
+      rtt.p50_us > 0 ? et.p50_us / rtt.p50_us : 0, ft.p50_us > 0 ? et.p50_us / ft.p50_us : 0);
   auto timing = [](const Summary& first, const Summary& total) {
     return json{{"count", first.count},
                 {"first_byte_p50_us", first.p50_us},
@@ -343,6 +351,7 @@ json report_streaming(const StreamResult& st) {
           {"runs", st.runs},
           {"errors", st.errors},
           {"emulator", timing(ef, et)},
+          {"floor_two_hops", timing(rf, rtt)},
           {"floor_one_hop", timing(ff, ft)},
           {"floor_round_trip_two_hops", duration_json(st.relay_round_trip_us)},
           {"first_byte_ratio", ttfb_ratio},

@@ -61,6 +61,7 @@ StreamResult run_streaming(Context& ctx) {
     for (int i = 0; i < 3; ++i) {
       check(emu_client.post_streamed(kInvokePath, event), "lambda-emu warm-up");
       check(floor_client.post_streamed(floor_target, "{}"), "floor warm-up");
+      check(relay_client.post_streamed(floor_target, "{}"), "two-hop floor warm-up");
       relay_client.post("/", small);
     }
     pin_emulator_children(ctx, emulator);
@@ -79,6 +80,11 @@ StreamResult run_streaming(Context& ctx) {
       if (check(f, "floor")) {
         result.floor_first_byte_us.push_back(us(f.first_byte));
         result.floor_total_us.push_back(us(f.total));
+      }
+      const auto r = relay_client.post_streamed(floor_target, "{}");
+      if (check(r, "two-hop floor")) {
+        result.relay_first_byte_us.push_back(us(r.first_byte));
+        result.relay_total_us.push_back(us(r.total));
       }
       const auto start = Clock::now();
       if (relay_client.post("/", small) == 200)
