@@ -3,9 +3,9 @@
 #include <time.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <nlohmann/json.hpp>
 
 #include "api/base64.hpp"
@@ -16,16 +16,10 @@ namespace {
 
 using nlohmann::json;
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // Bodies of these types reach the function as text; all others base64 (isBase64Encoded).
 bool is_text(std::string_view content_type) {
-  const std::string t = lowercase(content_type.substr(0, content_type.find(';')));
+  const std::string t =
+      boost::algorithm::to_lower_copy(std::string(content_type.substr(0, content_type.find(';'))));
   return t.starts_with("text/") || t.find("json") != std::string::npos ||
          t.find("xml") != std::string::npos || t.find("javascript") != std::string::npos;
 }
@@ -104,7 +98,7 @@ bool read_headers_and_cookies(const json& j, UrlResponse& r) {
 
 bool has_header(const UrlResponse& r, std::string_view name) {
   return std::any_of(r.headers.begin(), r.headers.end(),
-                     [&](const auto& h) { return lowercase(h.first) == name; });
+                     [&](const auto& h) { return beast::iequals(h.first, name); });
 }
 
 }  // namespace
@@ -119,7 +113,7 @@ std::string url_event(const Request& req, const UrlRequestContext& ctx) {
   json headers = json::object();
   json cookies = json::array();
   for (const auto& field : req) {
-    const std::string name = lowercase(field.name_string());
+    const std::string name = boost::algorithm::to_lower_copy(std::string(field.name_string()));
     if (name == "cookie") {
       split_cookies(field.value(), cookies);
       continue;

@@ -46,16 +46,6 @@ Response render_url_outcome(core::Outcome&& o, const driver::AnswerContext& ctx)
   return res;
 }
 
-// A stream without a prelude is a 200 of the runtime's content type.
-Response render_url_stream_head(const std::string& content_type, unsigned version,
-                                bool keep_alive) {
-  Response res{http::status::ok, version};
-  res.keep_alive(keep_alive);
-  res.set(http::field::content_type,
-          content_type.empty() ? std::string("application/octet-stream") : content_type);
-  return res;
-}
-
 std::optional<Response> render_url_prelude_head(std::string_view prelude, unsigned version,
                                                 bool keep_alive) {
   const std::optional<UrlResponse> r = url_prelude(prelude);
@@ -66,7 +56,7 @@ std::optional<Response> render_url_prelude_head(std::string_view prelude, unsign
 }
 
 constexpr driver::StreamFront url_stream_front{
-    render_url_stream_head, {nullptr, nullptr, false, true}, render_url_prelude_head};
+    render::stream_head, {nullptr, nullptr, false, true}, render_url_prelude_head};
 
 // The <url-id> of the function's URL: 32 lowercase letters and digits, the same for the same
 // function every run (FNV-1a of its ARN).

@@ -54,9 +54,7 @@ Response render_rie_outcome(core::Outcome&& o, const driver::AnswerContext& ctx)
 // the trailers, as the runtime sent them.
 Response render_rie_stream_head(const std::string& content_type, unsigned version,
                                 bool keep_alive) {
-  Response res{http::status::ok, version};
-  res.keep_alive(keep_alive);
-  res.set(http::field::content_type, content_type);
+  Response res = render::stream_head(content_type, version, keep_alive);
   res.set(http::field::trailer,
           "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body");
   return res;
@@ -250,28 +248,19 @@ Response dry_run(const Request& req, const core::FunctionConfig& fn) {
 // InvokeWithResponseStream (section 3.4): 200 with an event stream of PayloadChunk events as the
 // runtime writes, then one InvokeComplete, whose ErrorCode is the error type when it failed.
 // Content-Type is the function's (the SDKs' ResponseStreamContentType), not the framing's.
-Response render_event_stream_head(const std::string& content_type, unsigned version,
-                                  bool keep_alive) {
-  Response res{http::status::ok, version};
-  res.keep_alive(keep_alive);
-  res.set(http::field::content_type,
-          content_type.empty() ? std::string("application/octet-stream") : content_type);
-  return res;
-}
-
 std::string invoke_complete(const ResponseStream::End& end) {
   return invoke_complete_event(end.error_type, end.error_body,
                                end.log_tail ? base64_encode(*end.log_tail) : std::string());
 }
 
-constexpr driver::StreamFront event_stream_front{render_event_stream_head,
+constexpr driver::StreamFront event_stream_front{render::stream_head,
                                                  {payload_chunk_event, invoke_complete, false}};
 
 // A runtime that did not stream still answers in events: its body as one PayloadChunk.
 Response render_event_stream_outcome(core::Outcome&& o, const driver::AnswerContext& ctx) {
-  Response res = render_event_stream_head(
-      o.content_type.empty() ? std::string("application/json") : o.content_type, ctx.version,
-      ctx.keep_alive);
+  Response res =
+      render::stream_head(o.content_type.empty() ? std::string("application/json") : o.content_type,
+                          ctx.version, ctx.keep_alive);
   ResponseStream::End end{{}, {}, ctx.log_tail};
   std::string body;
   if (o.kind == core::Outcome::Kind::success) {

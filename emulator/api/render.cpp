@@ -10,6 +10,13 @@ Response response(const Request& req, http::status status) {
   return res;
 }
 
+Response stream_head(const std::string& content_type, unsigned version, bool keep_alive) {
+  Response res{http::status::ok, version};
+  res.keep_alive(keep_alive);
+  res.set(http::field::content_type, content_type);
+  return res;
+}
+
 Response error(const Request& req, http::status status, std::string_view type,
                std::string_view message) {
   Response res = response(req, status);

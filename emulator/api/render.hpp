@@ -13,6 +13,9 @@ namespace lambda_emu::render {
 
 // A response with the request's version and keep-alive, and the given status.
 [[nodiscard]] Response response(const Request& req, http::status status);
+// The head of a streamed answer: 200 with the runtime's Content-Type; the body follows.
+[[nodiscard]] Response stream_head(const std::string& content_type, unsigned version,
+                                   bool keep_alive);
 // `{"errorMessage":..,"errorType":..}` with status.
 [[nodiscard]] Response error(const Request& req, http::status status, std::string_view type,
                              std::string_view message);

@@ -501,7 +501,7 @@ void Emulator::with_log_tail(const std::string& request_id,
   }
   // An invoke that started has a REPORT coming; one refused before it started has none.
   if (t->second.started) {
-    t->second.finish = [finish = std::move(finish)](std::string log) { finish(std::move(log)); };
+    t->second.finish = std::move(finish);
     return;
   }
   std::string log = std::move(t->second.text);

@@ -155,7 +155,7 @@ class Emulator {
   struct TailLog {
     std::string text;  // the last max_tail_bytes of it
     bool started = false;
-    std::function<void(std::string)> finish;  // the held answer, given the log
+    std::function<void(std::optional<std::string>)> finish;  // the held answer, given the log
   };
   static constexpr std::size_t max_tail_bytes = 4096;
 

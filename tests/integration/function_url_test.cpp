@@ -106,21 +106,14 @@ TEST_CASE("function url: a streamed response with the prelude arrives chunk by c
           "[integration][function-url][streaming]") {
   EmulatorProcess emu(url_runtime());
   Marker marker;
-  std::string received;
   const json script = {{"do", "stream"},
                        {"content_type", "application/vnd.awslambda.http-integration-response"},
                        {"chunks", {kPrelude + "first ", "second"}},
                        {"wait_for", marker.path.string()}};
   // The runtime writes "second" only after "first " reached this caller.
-  const HttpResult r = request_streaming(
-      emu.function_url_port(), "POST", "/stream", script.dump(),
-      {{"Content-Type", "application/json"}}, [&](std::string_view piece) {
-        received.append(piece);
-        if (received.find("first") != std::string::npos && !std::filesystem::exists(marker.path)) {
-          marker.create();
-        }
-        return true;
-      });
+  const HttpResult r = request_streaming(emu.function_url_port(), "POST", "/stream", script.dump(),
+                                         {{"Content-Type", "application/json"}},
+                                         marker.create_when_received("first"));
   REQUIRE(r.status == 201);
   CHECK(r.error.empty());
   CHECK(r.header("Content-Type") == "text/plain");
@@ -214,16 +207,9 @@ TEST_CASE("function url: a Hono app through hono/aws-lambda streamHandle() strea
           "[integration][function-url][node][streaming]") {
   EmulatorProcess emu(hono_runtime("streamed"));
   Marker marker;
-  std::string received;
-  const HttpResult r = request_streaming(
-      emu.function_url_port(), "GET", "/stream?marker=" + marker.path.string(), "", {},
-      [&](std::string_view piece) {
-        received.append(piece);
-        if (received.find("first") != std::string::npos && !std::filesystem::exists(marker.path)) {
-          marker.create();
-        }
-        return true;
-      });
+  const HttpResult r =
+      request_streaming(emu.function_url_port(), "GET", "/stream?marker=" + marker.path.string(),
+                        "", {}, marker.create_when_received("first"));
   REQUIRE(r.status == 200);
   CHECK(r.error.empty());
   CHECK(r.header("Content-Type").value_or("").starts_with("text/plain"));

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -140,6 +142,19 @@ struct Marker {
   Marker(const Marker&) = delete;
   Marker& operator=(const Marker&) = delete;
   void create() const { std::ofstream(path) << "go"; }
+  // An on_chunk callback for request_streaming: makes the marker once `text` has arrived.
+  std::function<bool(std::string_view)> create_when_received(std::string text) const {
+    auto received = std::make_shared<std::string>();
+    return [this, received, text = std::move(text)](std::string_view piece) {
+      if (!std::filesystem::exists(path)) {
+        received->append(piece);
+        if (received->find(text) != std::string::npos) {
+          create();
+        }
+      }
+      return true;
+    };
+  }
   std::filesystem::path path;
 };
 

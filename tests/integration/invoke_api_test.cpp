@@ -263,19 +263,12 @@ TEST_CASE(
     "[integration][invoke-api][streaming][C29]") {
   EmulatorProcess emu(named_runtime());
   Marker marker;
-  std::string received;
   // As for RIE's path: the runtime's second chunk waits until the first event arrived here.
   const HttpResult r = request_streaming(
       emu.invoke_port(), "POST", kStreamPath,
       json{{"do", "stream"}, {"chunks", {"first", "second"}}, {"wait_for", marker.path.string()}}
           .dump(),
-      {}, [&](std::string_view piece) {
-        received.append(piece);
-        if (!std::filesystem::exists(marker.path) && received.find("first") != std::string::npos) {
-          marker.create();
-        }
-        return true;
-      });
+      {}, marker.create_when_received("first"));
   REQUIRE(r.status == 200);
   CHECK(r.header("Content-Type") == "text/plain");  // the function's, as ResponseStreamContentType
   CHECK(r.header("X-Amz-Executed-Version") == "$LATEST");
