@@ -20,5 +20,9 @@ fi
 if hits=$(grep -rnE '#include <boost/(asio|beast)' emulator/core include/lambda_emu); then
   fail "Asio/Beast in the lifecycle core:"$'\n'"$hits"
 fi
+# ctest registers each TEST_CASE by name; a ';' splits the name and the test silently runs none.
+if hits=$(grep -rnE 'TEST_CASE\("[^"]*;' tests); then
+  fail "';' in a test name (ctest would run nothing for it):"$'\n'"$hits"
+fi
 [[ $status -eq 0 ]] && echo "lint: ok"
 exit $status

@@ -5,7 +5,7 @@
 #include "api/extension_identifier.hpp"
 #include "api/handlers.hpp"
 #include "api/render.hpp"
-#include "driver/emulator.hpp"
+#include "driver/sandbox_host.hpp"
 #include "lambda_emu/core/sandbox.hpp"
 
 namespace lambda_emu::api {
@@ -41,8 +41,8 @@ Response accepted_or_refused(const Call& call, const core::Result& r) {
 
 // init/error and exit/error share their checks (section 4.5, C45).
 template <class Event>
-Reply handle_extension_error(Call& call, driver::Emulator& emu) {
-  if (!emu.function().extensions_enabled) {
+Reply handle_extension_error(Call& call, driver::SandboxHost& sandbox) {
+  if (!sandbox.function().extensions_enabled) {
     return render::empty_not_found(call.request);
   }
   std::string identifier;
@@ -54,7 +54,7 @@ Reply handle_extension_error(Call& call, driver::Emulator& emu) {
     return forbidden(call, "Extension.MissingHeader",
                      "Lambda-Extension-Function-Error-Type not found");
   }
-  const core::Result r = emu.handle(Event{std::move(identifier), std::move(type)});
+  const core::Result r = sandbox.handle(Event{std::move(identifier), std::move(type)});
   call.reply_last = true;
   return accepted_or_refused(call, r);
 }
@@ -65,8 +65,8 @@ std::uint64_t extension_body_limit(const Request&) {
   return 1024 * 1024;
 }
 
-Reply handle_extension_register(Call& call, driver::Emulator& emu) {
-  if (!emu.function().extensions_enabled) {
+Reply handle_extension_register(Call& call, driver::SandboxHost& sandbox) {
+  if (!sandbox.function().extensions_enabled) {
     return render::empty_not_found(call.request);  // C49
   }
   core::ExtensionRegister e;
@@ -101,14 +101,14 @@ Reply handle_extension_register(Call& call, driver::Emulator& emu) {
       e.events.push_back(ev.get<std::string>());
     }
   }
-  e.identifier = emu.new_request_id();
+  e.identifier = sandbox.new_request_id();
   const std::string identifier = e.identifier;
-  const core::Result r = emu.handle(std::move(e));
+  const core::Result r = sandbox.handle(std::move(e));
   if (r.refusal) {
     return render::refusal(call.request, *r.refusal);
   }
   // C31, C32: accountId first when asked for, as rapid writes it.
-  const core::FunctionConfig& fn = emu.function();
+  const core::FunctionConfig& fn = sandbox.function();
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
   if (accepts_feature(call.request, "accountId") && !fn.account_id.empty()) {
     out["accountId"] = fn.account_id;
@@ -124,8 +124,8 @@ Reply handle_extension_register(Call& call, driver::Emulator& emu) {
   return res;
 }
 
-Reply handle_extension_next(Call& call, driver::Emulator& emu) {
-  if (!emu.function().extensions_enabled) {
+Reply handle_extension_next(Call& call, driver::SandboxHost& sandbox) {
+  if (!sandbox.function().extensions_enabled) {
     return render::empty_not_found(call.request);
   }
   std::string identifier;
@@ -133,21 +133,21 @@ Reply handle_extension_next(Call& call, driver::Emulator& emu) {
     return *refused;
   }
   // Park first: the core may deliver an event at once.
-  auto parked = emu.park_extension_next(identifier, call.request);
-  const core::Result r = emu.handle(core::ExtensionNext{identifier});
+  auto parked = sandbox.park_extension_next(identifier, call.request);
+  const core::Result r = sandbox.handle(core::ExtensionNext{identifier});
   if (r.refusal) {
-    emu.unpark_extension_next(identifier, parked);
+    sandbox.unpark_extension_next(identifier, parked);
     return render::refusal(call.request, *r.refusal);
   }
   return parked;
 }
 
-Reply handle_extension_init_error(Call& call, driver::Emulator& emu) {
-  return handle_extension_error<core::ExtensionInitError>(call, emu);
+Reply handle_extension_init_error(Call& call, driver::SandboxHost& sandbox) {
+  return handle_extension_error<core::ExtensionInitError>(call, sandbox);
 }
 
-Reply handle_extension_exit_error(Call& call, driver::Emulator& emu) {
-  return handle_extension_error<core::ExtensionExitError>(call, emu);
+Reply handle_extension_exit_error(Call& call, driver::SandboxHost& sandbox) {
+  return handle_extension_error<core::ExtensionExitError>(call, sandbox);
 }
 
 }  // namespace lambda_emu::api

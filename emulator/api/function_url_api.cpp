@@ -4,7 +4,7 @@
 #include "api/function_url.hpp"
 #include "api/handlers.hpp"
 #include "api/render.hpp"
-#include "driver/emulator.hpp"
+#include "driver/function_host.hpp"
 
 namespace lambda_emu::api {
 namespace {
@@ -78,7 +78,7 @@ std::string url_id(const core::FunctionConfig& fn) {
 
 }  // namespace
 
-Reply handle_function_url(Call& call, driver::Emulator& emu) {
+Reply handle_function_url(Call& call, driver::FunctionHost& function) {
   const Request& req = call.request;
   if (call.over_limit) {
     Response res = render::response(req, http::status::payload_too_large);
@@ -87,13 +87,17 @@ Reply handle_function_url(Call& call, driver::Emulator& emu) {
     res.prepare_payload();
     return res;
   }
-  const core::FunctionConfig& fn = emu.function();
+  const core::FunctionConfig& fn = function.function();
   core::Invoke in;
-  in.request_id = emu.new_request_id();
+  in.request_id = function.new_request_id();
   in.invoked_function_arn = fn.arn();
-  const UrlRequestContext ctx{
-      in.request_id,   fn.account_id,         fn.region, url_id(fn), call.peer_address,
-      call.local_port, emu.clock().wall_now()};
+  const UrlRequestContext ctx{in.request_id,
+                              fn.account_id,
+                              fn.region,
+                              url_id(fn),
+                              call.peer_address,
+                              call.local_port,
+                              function.clock().wall_now()};
   in.payload = url_event(req, ctx);
   in.trace_id = [&]() -> std::optional<std::string> {
     const auto it = req.find("X-Amzn-Trace-Id");
@@ -101,11 +105,17 @@ Reply handle_function_url(Call& call, driver::Emulator& emu) {
   }();
   http::fields headers;
   headers.set("x-amzn-RequestId", in.request_id);
-  std::string id = in.request_id;
-  auto parked = emu.await_outcome(std::move(id), req, render_url_outcome, &url_stream_front,
-                                  std::move(headers));
-  (void)emu.handle(core::InvokeArrived{std::move(in)});
-  return parked;
+  auto started = function.invoke(std::move(in), req,
+                                 {render_url_outcome, &url_stream_front, std::move(headers)});
+  if (std::holds_alternative<core::Refusal>(started)) {
+    // Every sandbox busy at the function's concurrency limit.
+    Response res = render::response(req, http::status::too_many_requests);
+    res.set(http::field::content_type, "application/json");
+    res.body().assign(R"({"Message":"Rate Exceeded."})");
+    res.prepare_payload();
+    return res;
+  }
+  return std::get<std::shared_ptr<ParkedReply>>(std::move(started));
 }
 
 }  // namespace lambda_emu::api

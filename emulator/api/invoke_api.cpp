@@ -5,8 +5,8 @@
 
 #include "api/base64.hpp"
 #include "api/event_stream.hpp"
-#include "api/function_name.hpp"
 #include "api/handlers.hpp"
+#include "api/lambda_service.hpp"
 #include "api/render.hpp"
 #include "driver/emulator.hpp"
 #include "lambda_emu/core/sandbox.hpp"
@@ -73,18 +73,6 @@ namespace {
 // Asynchronous (Event) invokes take up to 1 MB since October 2025 (256 KB before).
 constexpr std::uint64_t max_async_request_bytes = 1'048'576;
 
-// The AWS service error shape the SDKs decode: the type in x-amzn-ErrorType, the text in
-// "message" (restJson1).
-Response service_error(const Request& req, http::status status, std::string_view type,
-                       const std::string& message) {
-  Response res = render::response(req, status);
-  res.set("x-amzn-ErrorType", type);
-  res.set(http::field::content_type, "application/json");
-  res.body().assign(nlohmann::json{{"Type", "User"}, {"message", message}}.dump());
-  res.prepare_payload();
-  return res;
-}
-
 Response request_too_large(const Request& req, std::uint64_t limit, std::string_view operation) {
   Response res = render::response(req, http::status::payload_too_large);
   res.set("x-amzn-ErrorType", "RequestTooLargeException");
@@ -97,7 +85,7 @@ Response request_too_large(const Request& req, std::uint64_t limit, std::string_
 }
 
 // The invoke the caller asked for, or the answer that refuses it (undecodable client context).
-std::variant<core::Invoke, Response> build_invoke(Call& call, driver::Emulator& emu) {
+std::variant<core::Invoke, Response> build_invoke(Call& call, driver::FunctionHost& fn) {
   const Request& req = call.request;
   core::Invoke in;
   if (auto ctx = optional_header(req, "X-Amz-Client-Context")) {
@@ -108,9 +96,9 @@ std::variant<core::Invoke, Response> build_invoke(Call& call, driver::Emulator& 
                            "X-Amz-Client-Context is not valid base64");
     }
   }
-  in.request_id = emu.new_request_id();
+  in.request_id = fn.new_request_id();
   in.payload = std::move(call.request.body());
-  in.invoked_function_arn = emu.function().arn();
+  in.invoked_function_arn = fn.function().arn();
   in.trace_id = optional_header(req, "X-Amzn-Trace-Id");
   in.tenant_id = optional_header(req, "X-Amz-Tenant-Id");
   return in;
@@ -134,37 +122,14 @@ Response render_invoke_outcome(core::Outcome&& o, const driver::AnswerContext& c
   return res;
 }
 
-// The function the path names, or the error Lambda answers for it.
-std::optional<Response> check_function(const Call& call, const core::FunctionConfig& fn) {
-  const Request& req = call.request;
-  const std::optional<FunctionName> name = parse_function_name(call.param);
-  if (!name) {
-    return service_error(req, http::status::bad_request, "ValidationException",
-                         "1 validation error detected: Value '" + call.param +
-                             "' at 'functionName' failed to satisfy constraint: Member must "
-                             "satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?"
-                             "([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?"
-                             "([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+// A caller waits for the invoke's outcome, or hears at once that the function is throttled.
+Reply start_invoke(driver::FunctionHost& fn, core::Invoke&& in, const Request& req,
+                   driver::AnswerSpec answer) {
+  auto started = fn.invoke(std::move(in), req, std::move(answer));
+  if (std::holds_alternative<core::Refusal>(started)) {
+    return too_many_requests(req);
   }
-  const std::string query = query_value(req.target(), "Qualifier");
-  if (!query.empty() && !name->qualifier.empty() && query != name->qualifier) {
-    return service_error(
-        req, http::status::bad_request, "InvalidParameterValueException",
-        "The derived qualifier from the function name does not match the specified qualifier.");
-  }
-  const std::string qualifier = query.empty() ? name->qualifier : query;
-  const bool same = name->name == fn.name &&
-                    (name->account.empty() || name->account == fn.account_id) &&
-                    (name->region.empty() || name->region == fn.region);
-  const bool version_ok = qualifier.empty() || qualifier == fn.version || qualifier == "$LATEST";
-  if (!same || !version_ok) {
-    std::string arn = "arn:aws:lambda:" + (name->region.empty() ? fn.region : name->region) + ":" +
-                      (name->account.empty() ? fn.account_id : name->account) +
-                      ":function:" + name->name + (qualifier.empty() ? "" : ":" + qualifier);
-    return service_error(req, http::status::not_found, "ResourceNotFoundException",
-                         "Function not found: " + arn);
-  }
-  return std::nullopt;
+  return std::get<std::shared_ptr<ParkedReply>>(std::move(started));
 }
 
 }  // namespace
@@ -174,15 +139,13 @@ Reply handle_rie_invoke(Call& call, driver::Emulator& emu) {
   if (call.over_limit) {
     return request_too_large(req, core::max_sync_request_bytes, "InvokeFunction");
   }
-  auto built = build_invoke(call, emu);
+  driver::FunctionHost& fn = emu.first();
+  auto built = build_invoke(call, fn);
   if (auto* refused = std::get_if<Response>(&built)) {
     return std::move(*refused);
   }
-  core::Invoke& in = std::get<core::Invoke>(built);
-  std::string id = in.request_id;
-  auto parked = emu.await_outcome(std::move(id), req, render_rie_outcome, &rie_stream_front);
-  (void)emu.handle(core::InvokeArrived{std::move(in)});
-  return parked;
+  return start_invoke(fn, std::get<core::Invoke>(std::move(built)), req,
+                      {render_rie_outcome, &rie_stream_front});
 }
 
 namespace {
@@ -196,12 +159,8 @@ struct InvokeRequest {
 // The checks both invoke operations make, in Lambda's order: the function, the invocation and
 // log types, the payload's size and JSON.
 std::variant<InvokeRequest, Response> check_invoke_request(const Call& call,
-                                                           const core::FunctionConfig& fn,
                                                            bool streaming_operation) {
   const Request& req = call.request;
-  if (std::optional<Response> refused = check_function(call, fn)) {
-    return std::move(*refused);
-  }
   InvokeRequest r;
   r.type = optional_header(req, "X-Amz-Invocation-Type").value_or("RequestResponse");
   const bool known = r.type == "RequestResponse" || r.type == "DryRun" ||
@@ -281,22 +240,27 @@ Response render_event_stream_outcome(core::Outcome&& o, const driver::AnswerCont
 // caller waits for its answer (rendered by `render`, streamed through `stream` if not null).
 Reply invoke_operation(Call& call, driver::Emulator& emu, bool streaming_operation,
                        driver::OutcomeRenderer render, const driver::StreamFront* stream) {
-  auto checked = check_invoke_request(call, emu.function(), streaming_operation);
+  auto resolved = resolve_function(call, emu);
+  if (auto* refused = std::get_if<Response>(&resolved)) {
+    return std::move(*refused);
+  }
+  driver::FunctionHost& fn = *std::get<driver::FunctionHost*>(resolved);
+  auto checked = check_invoke_request(call, streaming_operation);
   if (auto* refused = std::get_if<Response>(&checked)) {
     return std::move(*refused);
   }
   const InvokeRequest& r = std::get<InvokeRequest>(checked);
   if (r.type == "DryRun") {
-    return dry_run(call.request, emu.function());
+    return dry_run(call.request, fn.function());
   }
-  auto built = build_invoke(call, emu);
+  auto built = build_invoke(call, fn);
   if (auto* refused = std::get_if<Response>(&built)) {
     return std::move(*refused);
   }
   core::Invoke& in = std::get<core::Invoke>(built);
   http::fields headers;
   headers.set("x-amzn-RequestId", in.request_id);
-  headers.set("X-Amz-Executed-Version", emu.function().version);
+  headers.set("X-Amz-Executed-Version", fn.function().version);
   if (r.type == "Event") {
     // Queued behind running invokes; the caller only learns that it was accepted.
     Response res = render::response(call.request, http::status::accepted);
@@ -304,14 +268,11 @@ Reply invoke_operation(Call& call, driver::Emulator& emu, bool streaming_operati
       res.set(field.name_string(), field.value());
     }
     res.prepare_payload();
-    emu.submit_async(std::move(in));
+    fn.submit_async(std::move(in));
     return res;
   }
-  std::string id = in.request_id;
-  auto parked =
-      emu.await_outcome(std::move(id), call.request, render, stream, std::move(headers), r.tail);
-  (void)emu.handle(core::InvokeArrived{std::move(in)});
-  return parked;
+  return start_invoke(fn, std::move(in), call.request,
+                      {render, stream, std::move(headers), r.tail});
 }
 
 }  // namespace

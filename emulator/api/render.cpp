@@ -54,6 +54,8 @@ Response refusal(const Request& req, const core::Refusal& r) {
       return error(req, http::status::forbidden, "Telemetry.SubscriptionClosed", r.message);
     case core::errc::telemetry_logs_api_conflict:
       return error(req, http::status::forbidden, "Telemetry.InvalidSubscription", r.message);
+    case core::errc::too_many_requests:
+      return error(req, http::status::too_many_requests, "TooManyRequestsException", r.message);
   }
   return error(req, http::status::internal_server_error, "InternalServerError",
                "Internal Server Error");

@@ -3,9 +3,7 @@
 #include "api/handlers.hpp"
 
 namespace lambda_emu {
-namespace {
 
-// Path template matching, segment by segment; "{}" takes one non-empty segment.
 bool match_path(std::string_view pattern, std::string_view path, std::string& param) {
   if (pattern == "*") {
     return true;
@@ -29,8 +27,10 @@ bool match_path(std::string_view pattern, std::string_view path, std::string& pa
   return pattern.empty() && path.empty();
 }
 
+namespace {
+
 // One listener serves the Runtime, Extensions, Telemetry and Logs APIs (section 1).
-constexpr Route runtime_table[] = {
+constexpr RuntimeRoute runtime_table[] = {
     {http::verb::get, "/2018-06-01/runtime/invocation/next", api::handle_invocation_next,
      api::no_body},
     {http::verb::post, "/2018-06-01/runtime/invocation/{}/response",
@@ -53,18 +53,24 @@ constexpr Route runtime_table[] = {
 };
 
 // Invoke front doors: RIE's path, where the function name is literally "function" (section 8),
-// then the Lambda Invoke API for the function by its name or ARN.
-constexpr Route invoke_table[] = {
+// then the Lambda Invoke API for the function by its name or ARN, and the configuration
+// operations cold-start harnesses use.
+constexpr InvokeRoute invoke_table[] = {
     {http::verb::post, "/2015-03-31/functions/function/invocations", api::handle_rie_invoke,
      api::invoke_body_limit},
     {http::verb::post, "/2015-03-31/functions/{}/invocations", api::handle_invoke,
      api::invoke_body_limit},
     {http::verb::post, "/2021-11-15/functions/{}/response-streaming-invocations",
      api::handle_invoke_with_response_stream, api::invoke_body_limit},
+    {http::verb::get, "/2015-03-31/functions/{}", api::handle_get_function, api::no_body},
+    {http::verb::get, "/2015-03-31/functions/{}/configuration",
+     api::handle_get_function_configuration, api::no_body},
+    {http::verb::put, "/2015-03-31/functions/{}/configuration",
+     api::handle_update_function_configuration, api::configuration_body_limit},
 };
 
 // A function URL turns every request into an event, whatever its method and path.
-constexpr Route function_url_table[] = {
+constexpr FunctionUrlRoute function_url_table[] = {
     {http::verb::get, "*", api::handle_function_url, api::invoke_body_limit},
     {http::verb::post, "*", api::handle_function_url, api::invoke_body_limit},
     {http::verb::put, "*", api::handle_function_url, api::invoke_body_limit},
@@ -75,32 +81,15 @@ constexpr Route function_url_table[] = {
 
 }  // namespace
 
-std::span<const Route> function_url_routes() {
+std::span<const FunctionUrlRoute> function_url_routes() {
   return function_url_table;
 }
 
-std::span<const Route> runtime_routes() {
+std::span<const RuntimeRoute> runtime_routes() {
   return runtime_table;
 }
-std::span<const Route> invoke_routes() {
+std::span<const InvokeRoute> invoke_routes() {
   return invoke_table;
-}
-
-Match match(std::span<const Route> routes, http::verb verb, std::string_view target) {
-  const std::string_view path = target.substr(0, target.find('?'));
-  Match m;
-  for (const Route& r : routes) {
-    std::string param;
-    if (match_path(r.pattern, path, param)) {
-      if (r.verb == verb) {
-        m.route = &r;
-        m.param = std::move(param);
-        return m;
-      }
-      m.path_known = true;
-    }
-  }
-  return m;
 }
 
 }  // namespace lambda_emu

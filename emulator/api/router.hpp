@@ -4,8 +4,8 @@
 // A session reads a request's header, finds its Route (which sets the body limit), reads the
 // body and calls the route's handler, which answers now or parks the reply.
 //
-//   const Route* r = match(runtime_routes(), req.method(), req.target(), params);
-//   Reply reply = r->handler(call, emulator);
+//   Match m = match(runtime_routes(), req.method(), req.target());
+//   Reply reply = m.route->handler(call, sandbox);
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -21,7 +21,9 @@ namespace lambda_emu {
 
 namespace driver {
 class Emulator;
-}
+class FunctionHost;
+class SandboxHost;
+}  // namespace driver
 
 // One request as a handler sees it.
 struct Call {
@@ -35,35 +37,65 @@ struct Call {
 };
 
 using Reply = std::variant<Response, std::shared_ptr<ParkedReply>>;
-using Handler = Reply (*)(Call&, driver::Emulator&);
 // The largest body a route reads, decided from the request's header.
 using BodyLimit = std::uint64_t (*)(const Request&);
 // A route that forwards the body as it arrives instead of reading it whole: applies() decides
 // from the header, handler() then reads `body` itself (call.request has the header only).
-struct StreamedBody {
+template <class Scope>
+struct BasicStreamedBody {
   bool (*applies)(const Request&);
-  net::awaitable<Response> (*handler)(Call&, BodyReader& body, driver::Emulator&);
+  net::awaitable<Response> (*handler)(Call&, BodyReader& body, Scope&);
 };
 
-struct Route {
+// A table row. `Scope` is what its listener serves: one sandbox (Runtime API), the emulator
+// (the invoke endpoint) or one function (its URL).
+template <class Scope>
+struct BasicRoute {
   http::verb verb;
   // "/2018-06-01/runtime/invocation/{}/response": {} is one segment; "*" is any path
   std::string_view pattern;
-  Handler handler;
+  Reply (*handler)(Call&, Scope&);
   BodyLimit body_limit;
-  const StreamedBody* streamed = nullptr;
+  const BasicStreamedBody<Scope>* streamed = nullptr;
 };
 
-[[nodiscard]] std::span<const Route> runtime_routes();
-[[nodiscard]] std::span<const Route> invoke_routes();
-[[nodiscard]] std::span<const Route> function_url_routes();
+using RuntimeRoute = BasicRoute<driver::SandboxHost>;
+using InvokeRoute = BasicRoute<driver::Emulator>;
+using FunctionUrlRoute = BasicRoute<driver::FunctionHost>;
+using StreamedBody = BasicStreamedBody<driver::SandboxHost>;
+
+[[nodiscard]] std::span<const RuntimeRoute> runtime_routes();
+[[nodiscard]] std::span<const InvokeRoute> invoke_routes();
+[[nodiscard]] std::span<const FunctionUrlRoute> function_url_routes();
 
 // How a target matched a table.
+template <class Scope>
 struct Match {
-  const Route* route = nullptr;  // set: method and path matched
-  bool path_known = false;       // the path exists with another method (405, not 404)
+  const BasicRoute<Scope>* route = nullptr;  // set: method and path matched
+  bool path_known = false;                   // the path exists with another method (405, not 404)
   std::string param;
 };
-[[nodiscard]] Match match(std::span<const Route> routes, http::verb verb, std::string_view target);
+
+// Path template matching, segment by segment; "{}" takes one non-empty segment.
+[[nodiscard]] bool match_path(std::string_view pattern, std::string_view path, std::string& param);
+
+template <class Scope>
+[[nodiscard]] Match<Scope> match(std::span<const BasicRoute<Scope>> routes, http::verb verb,
+                                 std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  Match<Scope> m;
+  for (const BasicRoute<Scope>& r : routes) {
+    std::string param;
+    if (match_path(r.pattern, path, param)) {
+      if (r.verb == verb) {
+        m.route = &r;
+        m.param = std::move(param);
+        return m;
+      }
+      m.path_known = true;
+    }
+  }
+  return m;
+}
 
 }  // namespace lambda_emu

@@ -7,7 +7,7 @@
 #include "api/base64.hpp"
 #include "api/handlers.hpp"
 #include "api/render.hpp"
-#include "driver/emulator.hpp"
+#include "driver/sandbox_host.hpp"
 #include "lambda_emu/core/sandbox.hpp"
 
 namespace lambda_emu::api {
@@ -109,18 +109,18 @@ std::uint64_t error_body_limit(const Request&) {
   return core::max_buffered_response_bytes;
 }
 
-Reply handle_invocation_next(Call& call, driver::Emulator& emu) {
+Reply handle_invocation_next(Call& call, driver::SandboxHost& sandbox) {
   // Park first: the core may deliver an event at once.
-  auto parked = emu.park_next(call.request);
-  const core::Result r = emu.handle(core::RuntimeNext{});
+  auto parked = sandbox.park_next(call.request);
+  const core::Result r = sandbox.handle(core::RuntimeNext{});
   if (r.refusal) {
-    emu.unpark_next(parked);
+    sandbox.unpark_next(parked);
     return render::refusal(call.request, *r.refusal);
   }
   return parked;
 }
 
-Reply handle_invocation_response(Call& call, driver::Emulator& emu) {
+Reply handle_invocation_response(Call& call, driver::SandboxHost& sandbox) {
   core::RuntimeResponse e;
   e.request_id = call.param;
   e.mode = response_mode(call.request);
@@ -129,7 +129,7 @@ Reply handle_invocation_response(Call& call, driver::Emulator& emu) {
   if (!call.over_limit) {
     e.body = std::move(call.request.body());
   }
-  const core::Result r = emu.handle(std::move(e));
+  const core::Result r = sandbox.handle(std::move(e));
   call.reply_last = true;
   return answer(call, r);
 }
@@ -158,17 +158,17 @@ net::awaitable<void> throttle(const Clock& clock, Instant start, std::uint64_t s
 // A streamed /response (C24-C28): the caller's answer starts now and every piece of the body
 // goes to it as it arrives; the runtime gets its 202 after the last chunk and the trailers.
 net::awaitable<Response> stream_invocation_response(Call& call, BodyReader& body,
-                                                    driver::Emulator& emu) {
+                                                    driver::SandboxHost& sandbox) {
   std::string content_type = header(call.request, "Content-Type");
-  const core::Result started = emu.handle(core::RuntimeStreamStarted{
+  const core::Result started = sandbox.handle(core::RuntimeStreamStarted{
       call.param, content_type.empty() ? "application/octet-stream" : std::move(content_type)});
   if (started.refusal) {
     Response res = render::refusal(call.request, *started.refusal);
     res.keep_alive(false);  // the body is still coming: end the connection instead of reading it
     co_return res;
   }
-  const std::shared_ptr<ResponseStream> stream = emu.response_stream(call.param);
-  const Instant start = emu.clock().now();
+  const std::shared_ptr<ResponseStream> stream = sandbox.response_stream(call.param);
+  const Instant start = sandbox.clock().now();
   core::RuntimeStreamEnded end;
   end.request_id = call.param;
   for (;;) {
@@ -186,8 +186,8 @@ net::awaitable<Response> stream_invocation_response(Call& call, BodyReader& body
       end.end = core::RuntimeStreamEnded::End::too_large;
       break;
     }
-    if (emu.stream_throttle()) {
-      co_await throttle(emu.clock(), start, end.size);
+    if (sandbox.stream_throttle()) {
+      co_await throttle(sandbox.clock(), start, end.size);
     }
     if (stream) {
       co_await stream->write(piece);
@@ -198,7 +198,7 @@ net::awaitable<Response> stream_invocation_response(Call& call, BodyReader& body
     const std::string error_body(body.fields()["Lambda-Runtime-Function-Error-Body"]);
     end.error_body = base64_decode(error_body).value_or(error_body);
   }
-  const core::Result r = emu.handle(std::move(end));
+  const core::Result r = sandbox.handle(std::move(end));
   Response res = answer(call, r);
   if (!body.done()) {
     res.keep_alive(false);
@@ -210,28 +210,28 @@ net::awaitable<Response> stream_invocation_response(Call& call, BodyReader& body
 
 const StreamedBody streamed_response{is_streamed, stream_invocation_response};
 
-Reply handle_invocation_error(Call& call, driver::Emulator& emu) {
+Reply handle_invocation_error(Call& call, driver::SandboxHost& sandbox) {
   if (call.over_limit) {
     return too_large(call);
   }
   ErrorParts parts = error_parts(call);
-  const core::Result r = emu.handle(core::RuntimeError{
+  const core::Result r = sandbox.handle(core::RuntimeError{
       call.param, std::move(parts.type), std::move(parts.body), std::move(parts.content_type)});
   call.reply_last = true;
   return answer(call, r);
 }
 
-Reply handle_init_error(Call& call, driver::Emulator& emu) {
+Reply handle_init_error(Call& call, driver::SandboxHost& sandbox) {
   if (call.over_limit) {
     return too_large(call);
   }
   ErrorParts parts = error_parts(call);
-  const core::Result r = emu.handle(core::RuntimeInitError{
+  const core::Result r = sandbox.handle(core::RuntimeInitError{
       std::move(parts.type), std::move(parts.body), std::move(parts.content_type)});
   return answer(call, r);
 }
 
-Reply handle_ping(Call& call, driver::Emulator&) {
+Reply handle_ping(Call& call, driver::SandboxHost&) {
   Response res = render::response(call.request, http::status::ok);
   res.body().assign("pong");
   res.prepare_payload();

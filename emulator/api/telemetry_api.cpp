@@ -6,15 +6,15 @@
 #include "api/extension_identifier.hpp"
 #include "api/handlers.hpp"
 #include "api/render.hpp"
-#include "driver/emulator.hpp"
+#include "driver/sandbox_host.hpp"
 #include "telemetry/hub.hpp"
 #include "telemetry/subscription.hpp"
 
 namespace lambda_emu::api {
 namespace {
 
-Reply subscribe(Call& call, driver::Emulator& emu, telemetry::Api api) {
-  if (!emu.function().extensions_enabled) {
+Reply subscribe(Call& call, driver::SandboxHost& sandbox, telemetry::Api api) {
+  if (!sandbox.function().extensions_enabled) {
     return render::empty_not_found(call.request);
   }
   std::string identifier;
@@ -28,12 +28,12 @@ Reply subscribe(Call& call, driver::Emulator& emu, telemetry::Api api) {
   }
   telemetry::Subscription& sub = std::get<telemetry::Subscription>(parsed);
   const core::Result r =
-      emu.handle(core::TelemetrySubscribe{identifier, sub.types, api == telemetry::Api::logs});
+      sandbox.handle(core::TelemetrySubscribe{identifier, sub.types, api == telemetry::Api::logs});
   if (r.refusal) {
     return render::refusal(call.request, *r.refusal);  // C61, C69
   }
-  if (auto name = emu.extension_name(identifier)) {
-    emu.telemetry().subscribe(std::move(*name), std::move(sub), api);
+  if (auto name = sandbox.extension_name(identifier)) {
+    sandbox.telemetry().subscribe(std::move(*name), std::move(sub), api);
   }
   // C58: 200 with the JSON string "OK".
   Response res = render::response(call.request, http::status::ok);
@@ -49,12 +49,12 @@ std::uint64_t subscription_body_limit(const Request&) {
   return 64 * 1024;
 }
 
-Reply handle_telemetry_subscribe(Call& call, driver::Emulator& emu) {
-  return subscribe(call, emu, telemetry::Api::telemetry);
+Reply handle_telemetry_subscribe(Call& call, driver::SandboxHost& sandbox) {
+  return subscribe(call, sandbox, telemetry::Api::telemetry);
 }
 
-Reply handle_logs_subscribe(Call& call, driver::Emulator& emu) {
-  return subscribe(call, emu, telemetry::Api::logs);
+Reply handle_logs_subscribe(Call& call, driver::SandboxHost& sandbox) {
+  return subscribe(call, sandbox, telemetry::Api::logs);
 }
 
 }  // namespace lambda_emu::api

@@ -39,13 +39,20 @@ int main(int argc, char* argv[]) {
     emu.start();
 
     const tcp::endpoint ep = emu.invoke_endpoint();
-    log->info("listening on http://{}:{} (runtime API {}:{})", ep.address().to_string(), ep.port(),
-              emu.runtime_api_endpoint().address().to_string(), emu.runtime_api_endpoint().port());
-    log->info(
-        "invoke with: curl -s -d '{{}}' http://{}:{}/2015-03-31/functions/function/invocations",
-        ep.address().to_string(), ep.port());
-    if (const auto url = emu.function_url_endpoint()) {
-      log->info("function URL: http://{}:{}/", url->address().to_string(), url->port());
+    const std::string host = ep.address().to_string();
+    log->info("listening on http://{}:{}", host, ep.port());
+    for (const auto& fn : emu.functions()) {
+      const std::string& name = fn->function().name;
+      const auto rapi = fn->first_runtime_api_endpoint();
+      log->info(
+          "{}: up to {} sandbox(es){}; invoke with: curl -s -d '{{}}' "
+          "http://{}:{}/2015-03-31/functions/{}/invocations",
+          name, fn->spec().pool.max_concurrency,
+          rapi ? fmt::format(", runtime API {}:{}", rapi->address().to_string(), rapi->port()) : "",
+          host, ep.port(), fn.get() == &emu.first() ? "function" : name);
+      if (const auto url = fn->url_endpoint()) {
+        log->info("{}: function URL http://{}:{}/", name, url->address().to_string(), url->port());
+      }
     }
 
     // Ctrl-C or SIGTERM: shut the sandbox down; a second one stops at once.

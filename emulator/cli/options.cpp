@@ -5,6 +5,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "cli/function_file.hpp"
 #include "process/environment.hpp"
 #include "process/extension_files.hpp"
 
@@ -25,6 +26,7 @@ constexpr const char* usage_text =
     "  serve   Run one function: start its runtime (BOOTSTRAP, else <task-root>/bootstrap)\n"
     "          under the Lambda Runtime API and take invokes on the RIE-compatible endpoint\n"
     "          POST http://<listen>/2015-03-31/functions/function/invocations\n"
+    "          With --config FILE: every function FILE describes, invoked by name.\n"
     "\n"
     "Run `lambda-emu serve --help` for its options.\n";
 
@@ -58,6 +60,17 @@ po::options_description serve_options() {
     ("help,h", "show this help")
     ("listen", po::value<std::string>()->default_value("127.0.0.1:9000"),
      "HOST:PORT of the invoke endpoint (port 0: any free port)")
+    ("config", po::value<std::string>(),
+     "a JSON file describing several functions (README: \"Several functions\"); the other "
+     "function options are their defaults")
+    ("max-concurrency", po::value<int>()->default_value(10),
+     "sandboxes at once for the function (its reserved concurrency): concurrent invokes run in "
+     "separate sandboxes, each with its own Runtime API")
+    ("at-limit", po::value<std::string>()->default_value("reject"),
+     "when every sandbox is busy at --max-concurrency: reject (429 TooManyRequestsException, "
+     "as Lambda throttles) or queue (wait for a sandbox); Event invokes always wait")
+    ("fresh-sandboxes", "every invoke gets a new sandbox, shut down after it: a cold start each "
+     "time")
     ("function-url-port", po::value<int>(),
      "serve the function's URL on this port of --listen's host (0: any free port): every "
      "request becomes a payload format 2.0 event, the result the HTTP response")
@@ -82,8 +95,8 @@ po::options_description serve_options() {
      "win; default: /opt when /opt/extensions exists)")
     ("disable-extensions", "launch no extensions; the Extensions and Telemetry APIs answer 404")
     ("idle-shutdown", po::value<double>()->default_value(0),
-     "seconds without invokes after which the environment spins down (SHUTDOWN spindown; "
-     "the next invoke is a cold start); 0: never")
+     "seconds without invokes after which a sandbox spins down (SHUTDOWN spindown; "
+     "the next invoke there is a cold start); 0: never")
     ("isolation", po::value<std::string>()->default_value("auto"),
      "auto: run the runtime and extensions with Lambda's paths (/var/task, /opt, private /tmp, "
      "sandbox.localdomain) in a private mount namespace where the kernel allows it; off: the "
@@ -115,6 +128,69 @@ std::chrono::milliseconds seconds_flag(double s, double lo, double hi, const cha
     throw po::error(m.str());
   }
   return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000.0 + 0.5));
+}
+
+// The function options of the command line: the short form's function, and the defaults of
+// every function a --config file describes.
+driver::FunctionSpec function_from_flags(const po::variables_map& vm) {
+  driver::FunctionSpec spec;
+  core::FunctionConfig& fn = spec.function;
+  fn.timeout = seconds_flag(vm["timeout"].as<double>(), 0.001, 900, "timeout");
+  fn.init_timeout = seconds_flag(vm["init-timeout"].as<double>(), 0.001, 900, "init-timeout");
+  fn.memory_mb = vm["memory"].as<int>();
+  if (fn.memory_mb < 128 || fn.memory_mb > 10240) {
+    throw po::error("--memory must be between 128 and 10240 MB");
+  }
+  fn.handler = vm["handler"].as<std::string>();
+  fn.name = vm["function-name"].as<std::string>();
+  fn.version = vm["function-version"].as<std::string>();
+  fn.region = vm["region"].as<std::string>();
+  const std::string init = vm["init"].as<std::string>();
+  if (init != "lazy" && init != "eager") {
+    throw po::error("--init is lazy or eager, not '" + init + "'");
+  }
+  fn.init_mode = init == "eager" ? core::InitMode::eager : core::InitMode::lazy;
+  if (vm.count("opt-dir")) {
+    spec.opt_dirs = vm["opt-dir"].as<std::vector<std::string>>();
+    for (const std::string& d : spec.opt_dirs) {
+      std::error_code dir_ec;
+      if (!fs::is_directory(d, dir_ec)) {
+        throw po::error("--opt-dir " + d + " is not a directory");
+      }
+    }
+  } else if (std::error_code opt_ec; fs::is_directory("/opt/extensions", opt_ec)) {
+    spec.opt_dirs = {"/opt"};
+  }
+  fn.extensions_enabled = vm.count("disable-extensions") == 0;
+  if (const double idle = vm["idle-shutdown"].as<double>(); idle != 0) {
+    fn.idle_shutdown = seconds_flag(idle, 0.001, 86400, "idle-shutdown");
+  }
+  const int max = vm["max-concurrency"].as<int>();
+  if (max < 1 || max > 1000) {
+    throw po::error("--max-concurrency must be between 1 and 1000");
+  }
+  spec.pool.max_concurrency = static_cast<std::size_t>(max);
+  const std::string at_limit = vm["at-limit"].as<std::string>();
+  if (at_limit != "reject" && at_limit != "queue") {
+    throw po::error("--at-limit is reject or queue, not '" + at_limit + "'");
+  }
+  spec.pool.at_limit =
+      at_limit == "queue" ? core::PoolConfig::AtLimit::queue : core::PoolConfig::AtLimit::reject;
+  spec.pool.fresh_sandboxes = vm.count("fresh-sandboxes") != 0;
+  if (vm.count("env")) {
+    for (const std::string& kv : vm["env"].as<std::vector<std::string>>()) {
+      const std::size_t eq = kv.find('=');
+      const std::string key = kv.substr(0, eq);
+      if (eq == std::string::npos || !process::valid_env_key(key)) {
+        throw po::error(
+            "--env wants KEY=VALUE with a key of letters, digits and _ "
+            "starting with a letter, got '" +
+            kv + "'");
+      }
+      spec.env.emplace_back(key, kv.substr(eq + 1));
+    }
+  }
+  return spec;
 }
 
 ParsedCommand parse_serve(const std::vector<std::string>& args) {
@@ -149,43 +225,6 @@ ParsedCommand parse_serve(const std::vector<std::string>& args) {
   const HostPort rapi = parse_host_port(vm["runtime-api"].as<std::string>(), "--runtime-api");
   c.runtime_api_host = rapi.host;
   c.runtime_api_port = rapi.port;
-  if (vm.count("function-url-port")) {
-    const int port = vm["function-url-port"].as<int>();
-    if (port < 0 || port > 65535) {
-      throw po::error("--function-url-port must be between 0 and 65535");
-    }
-    c.function_url_port = static_cast<std::uint16_t>(port);
-  }
-
-  core::FunctionConfig& fn = c.function;
-  fn.timeout = seconds_flag(vm["timeout"].as<double>(), 0.001, 900, "timeout");
-  fn.init_timeout = seconds_flag(vm["init-timeout"].as<double>(), 0.001, 900, "init-timeout");
-  fn.memory_mb = vm["memory"].as<int>();
-  if (fn.memory_mb < 128 || fn.memory_mb > 10240) {
-    throw po::error("--memory must be between 128 and 10240 MB");
-  }
-  fn.handler = vm["handler"].as<std::string>();
-  fn.name = vm["function-name"].as<std::string>();
-  fn.version = vm["function-version"].as<std::string>();
-  fn.region = vm["region"].as<std::string>();
-  const std::string init = vm["init"].as<std::string>();
-  if (init != "lazy" && init != "eager") {
-    throw po::error("--init is lazy or eager, not '" + init + "'");
-  }
-  fn.init_mode = init == "eager" ? core::InitMode::eager : core::InitMode::lazy;
-
-  if (vm.count("opt-dir")) {
-    c.opt_dirs = vm["opt-dir"].as<std::vector<std::string>>();
-    for (const std::string& d : c.opt_dirs) {
-      std::error_code dir_ec;
-      if (!fs::is_directory(d, dir_ec)) {
-        throw po::error("--opt-dir " + d + " is not a directory");
-      }
-    }
-  } else if (std::error_code opt_ec; fs::is_directory("/opt/extensions", opt_ec)) {
-    c.opt_dirs = {"/opt"};
-  }
-  fn.extensions_enabled = vm.count("disable-extensions") == 0;
   const std::string isolation = vm["isolation"].as<std::string>();
   if (isolation != "auto" && isolation != "off") {
     throw po::error("--isolation is auto or off, not '" + isolation + "'");
@@ -202,54 +241,47 @@ ParsedCommand parse_serve(const std::vector<std::string>& args) {
     throw po::error("--stream-throttle is on or off, not '" + throttle + "'");
   }
   c.stream_throttle = throttle == "on";
-  if (fn.extensions_enabled) {
-    c.extensions = process::find_extension_files(c.opt_dirs);
-    for (const process::ExtensionFile& f : c.extensions) {
-      fn.extensions.push_back(f.name);
-    }
-  }
-  if (const double idle = vm["idle-shutdown"].as<double>(); idle != 0) {
-    fn.idle_shutdown = seconds_flag(idle, 0.001, 86400, "idle-shutdown");
-  }
-
-  if (vm.count("bootstrap")) {
-    c.bootstrap = vm["bootstrap"].as<std::vector<std::string>>();
-  }
-  fs::path task_root;
-  if (vm.count("task-root")) {
-    task_root = vm["task-root"].as<std::string>();
-  } else if (!c.bootstrap.empty() && c.bootstrap[0].find('/') != std::string::npos) {
-    task_root = fs::path(c.bootstrap[0]).parent_path();
-  } else {
-    task_root = "/var/task";
-  }
-  std::error_code ec;
-  if (!fs::is_directory(task_root, ec)) {
-    throw po::error("task root " + task_root.string() + " is not a directory");
-  }
-  c.task_root = fs::absolute(task_root).lexically_normal().string();
-  if (c.task_root.size() > 1 && c.task_root.back() == '/') {
-    c.task_root.pop_back();
-  }
-
-  if (vm.count("env")) {
-    for (const std::string& kv : vm["env"].as<std::vector<std::string>>()) {
-      const std::size_t eq = kv.find('=');
-      const std::string key = kv.substr(0, eq);
-      if (eq == std::string::npos || !process::valid_env_key(key)) {
-        throw po::error(
-            "--env wants KEY=VALUE with a key of letters, digits and _ "
-            "starting with a letter, got '" +
-            kv + "'");
-      }
-      c.env.emplace_back(key, kv.substr(eq + 1));
-    }
-  }
   if (vm.count("trace")) {
     c.trace_path = vm["trace"].as<std::string>();
   }
   if (vm.count("ready-file")) {
     c.ready_file = vm["ready-file"].as<std::string>();
+  }
+
+  driver::FunctionSpec fn = function_from_flags(vm);
+  if (vm.count("config")) {
+    if (vm.count("bootstrap") || vm.count("task-root") || vm.count("function-url-port")) {
+      throw po::error(
+          "--config describes the functions: give their bootstrap, task root and URL port "
+          "there");
+    }
+    try {
+      c.functions = read_function_file(vm["config"].as<std::string>(), fn);
+    } catch (const std::runtime_error& e) {
+      throw po::error(e.what());
+    }
+  } else {
+    if (vm.count("bootstrap")) {
+      fn.bootstrap = vm["bootstrap"].as<std::vector<std::string>>();
+    }
+    fs::path task_root;
+    if (vm.count("task-root")) {
+      task_root = vm["task-root"].as<std::string>();
+    } else if (!fn.bootstrap.empty() && fn.bootstrap[0].find('/') != std::string::npos) {
+      task_root = fs::path(fn.bootstrap[0]).parent_path();
+    } else {
+      task_root = "/var/task";
+    }
+    fn.task_root = checked_task_root(task_root);
+    if (vm.count("function-url-port")) {
+      const int port = vm["function-url-port"].as<int>();
+      if (port < 0 || port > 65535) {
+        throw po::error("--function-url-port must be between 0 and 65535");
+      }
+      fn.url_port = static_cast<std::uint16_t>(port);
+    }
+    find_extensions(fn);
+    c.functions.push_back(std::move(fn));
   }
   cmd.log_level = vm["log-level"].as<std::string>();
   return cmd;
@@ -277,7 +309,7 @@ ParsedCommand parse_command_line(int argc, const char* const argv[]) {
   }
   try {
     return parse_serve({args.begin() + 1, args.end()});
-  } catch (const po::error& e) {
+  } catch (const std::exception& e) {  // po::error, and what the task root or --config said
     cmd.exit_code = 2;
     cmd.message = std::string("lambda-emu serve: ") + e.what() +
                   "\nRun `lambda-emu serve --help` for the options.\n";

@@ -32,6 +32,8 @@ class LifecycleCategory final : public std::error_category {
         return "Telemetry API subscription is closed";
       case errc::telemetry_logs_api_conflict:
         return "Logs API and Telemetry API subscriptions cannot be combined";
+      case errc::too_many_requests:
+        return "Rate Exceeded.";
     }
     return "unknown lifecycle error";
   }

@@ -109,7 +109,6 @@ void Sandbox::dispatch() {
   if (current_ || queue_.empty() || stopping_) {
     return;
   }
-  cancel(idle_timer_);
   const Instant now = clock_.now();
   Running r;
   r.invoke = std::make_shared<const Invoke>(std::move(queue_.front()));
@@ -192,7 +191,6 @@ void Sandbox::try_finish_invoke() {
   finish_invoke();
   set_phase(SandboxPhase::ready);
   dispatch();
-  arm_idle_timer();
 }
 
 // Emits the invoke's report; the caller decides what follows.
@@ -316,7 +314,6 @@ void Sandbox::try_finish_init() {
   }
   set_phase(SandboxPhase::ready);
   dispatch();
-  arm_idle_timer();
 }
 
 void Sandbox::init_failed(Status status, std::string error_type, Outcome outcome, Duration grace) {
@@ -771,14 +768,6 @@ void Sandbox::on(TimerFired&& e) {
     }
     return;
   }
-  if (idle_timer_ != 0 && idle_timer_ == e.id) {
-    idle_timer_ = 0;
-    if (phase_ == SandboxPhase::ready && !current_) {
-      spinning_down_ = true;  // C54: the next invoke gets a new environment
-      reset(ShutdownReason::spindown);
-    }
-    return;
-  }
   if (init_ && init_->timer == e.id) {
     init_->timer = 0;
     // Init limit passed (C44); the invoke waiting for it re-runs init inside itself.
@@ -843,7 +832,6 @@ void Sandbox::on(StopRequested&&) {
 
 void Sandbox::reset(ShutdownReason reason, Duration grace) {
   cancel(grace_timer_);
-  cancel(idle_timer_);
   if (init_) {
     cancel(init_->timer);
     init_.reset();
@@ -943,23 +931,12 @@ void Sandbox::after_reset() {
     out_.actions.push_back(Stopped{});
     return;
   }
-  if (std::exchange(spinning_down_, false)) {
-    initialized_before_ = false;  // a new environment: its first init is a regular Init
-  }
   set_phase(SandboxPhase::idle);
   if (!queue_.empty() && !initialized_before_) {
     start_init(InitPhase::init);
     return;
   }
   dispatch();
-}
-
-void Sandbox::arm_idle_timer() {
-  cancel(idle_timer_);
-  if (config_.idle_shutdown > std::chrono::milliseconds::zero() && phase_ == SandboxPhase::ready &&
-      !current_) {
-    idle_timer_ = arm(clock_.now() + config_.idle_shutdown);
-  }
 }
 
 // --- helpers ---------------------------------------------------------------------------------

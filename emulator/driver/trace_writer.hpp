@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lambda_emu/clock.hpp"
+#include "lambda_emu/core/records.hpp"
 
 namespace lambda_emu::driver {
 
@@ -26,5 +27,8 @@ class TraceWriter {
   const Clock& clock_;
   Instant origin_;
 };
+
+// A telemetry record as the trace writes it: {"kind":"record","type":"platform.start",...}.
+[[nodiscard]] nlohmann::ordered_json trace_record(const core::Record& record);
 
 }  // namespace lambda_emu::driver

@@ -1,13 +1,17 @@
 #include "http/listener.hpp"
 
 #include "driver/emulator.hpp"
+#include "driver/function_host.hpp"
+#include "driver/sandbox_host.hpp"
 #include "http/session.hpp"
 
 namespace lambda_emu {
 
-Listener::Listener(net::io_context& ioc, const std::string& host, std::uint16_t port,
-                   std::span<const Route> routes, std::string_view api, driver::Emulator& emu)
-    : acceptor_(ioc), routes_(routes), api_(api), emu_(emu) {
+template <class Scope>
+Listener<Scope>::Listener(net::io_context& ioc, const std::string& host, std::uint16_t port,
+                          std::span<const BasicRoute<Scope>> routes, std::string_view api,
+                          Scope& scope)
+    : acceptor_(ioc), routes_(routes), api_(api), scope_(scope) {
   const tcp::endpoint ep(net::ip::make_address(host), port);
   acceptor_.open(ep.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
@@ -15,20 +19,25 @@ Listener::Listener(net::io_context& ioc, const std::string& host, std::uint16_t 
   acceptor_.listen(net::socket_base::max_listen_connections);
 }
 
-void Listener::start() {
-  net::co_spawn(acceptor_.get_executor(), accept_loop(), [this](std::exception_ptr e) {
-    if (e) {
-      emu_.log().error("[{}] accept loop ended by an exception", api_);
-    }
-  });
+template <class Scope>
+void Listener<Scope>::start(std::weak_ptr<void> owner) {
+  owner_ = std::move(owner);
+  net::co_spawn(acceptor_.get_executor(), accept_loop(),
+                [this, keep = owner_.lock()](std::exception_ptr e) {
+                  if (e) {
+                    scope_.log().error("[{}] accept loop ended by an exception", api_);
+                  }
+                });
 }
 
-void Listener::close() {
+template <class Scope>
+void Listener<Scope>::close() {
   error_code ec;
   acceptor_.close(ec);
 }
 
-net::awaitable<void> Listener::accept_loop() {
+template <class Scope>
+net::awaitable<void> Listener<Scope>::accept_loop() {
   for (;;) {
     error_code ec;
     tcp::socket socket =
@@ -37,21 +46,25 @@ net::awaitable<void> Listener::accept_loop() {
       co_return;
     }
     if (ec) {
-      emu_.log().warn("[{}] accept: {}", api_, ec.message());
+      scope_.log().warn("[{}] accept: {}", api_, ec.message());
       continue;
     }
     // Each connection is its own coroutine; an exception escaping one is logged, never fatal.
-    net::co_spawn(acceptor_.get_executor(), serve_session(std::move(socket), routes_, api_, emu_),
-                  [this](std::exception_ptr e) {
+    net::co_spawn(acceptor_.get_executor(), serve_session(std::move(socket), routes_, api_, scope_),
+                  [this, keep = owner_.lock()](std::exception_ptr e) {
                     if (e) {
                       try {
                         std::rethrow_exception(e);
                       } catch (const std::exception& ex) {
-                        emu_.log().error("[{}] session failed: {}", api_, ex.what());
+                        scope_.log().error("[{}] session failed: {}", api_, ex.what());
                       }
                     }
                   });
   }
 }
+
+template class Listener<driver::SandboxHost>;
+template class Listener<driver::Emulator>;
+template class Listener<driver::FunctionHost>;
 
 }  // namespace lambda_emu

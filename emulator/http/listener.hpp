@@ -1,9 +1,10 @@
 #pragma once
 // Listener: binds one address and serves every accepted connection with one route table.
 //
-//   Listener l(ioc, "127.0.0.1", 0, runtime_routes(), "runtime", emu);
-//   std::uint16_t port = l.port();   // the port the kernel chose
-//   l.start();
+//   Listener<SandboxHost> l(ioc, "127.0.0.1", 0, runtime_routes(), "runtime", host);
+//   std::uint16_t port = l.endpoint().port();   // the port the kernel chose
+//   l.start(host.weak_from_this());
+#include <memory>
 #include <span>
 #include <string>
 
@@ -12,13 +13,16 @@
 
 namespace lambda_emu {
 
+template <class Scope>
 class Listener {
  public:
   // Binds now (throws on failure: a startup error), accepts after start().
   Listener(net::io_context& ioc, const std::string& host, std::uint16_t port,
-           std::span<const Route> routes, std::string_view api, driver::Emulator& emu);
+           std::span<const BasicRoute<Scope>> routes, std::string_view api, Scope& scope);
 
-  void start();
+  // With `owner` set, the accept loop and every connection keep it alive until they end (a
+  // sandbox's listener outlives the sandbox by as long as its connections take to close).
+  void start(std::weak_ptr<void> owner = {});
   void close();
   [[nodiscard]] tcp::endpoint endpoint() const { return acceptor_.local_endpoint(); }
 
@@ -26,9 +30,10 @@ class Listener {
   net::awaitable<void> accept_loop();
 
   tcp::acceptor acceptor_;
-  std::span<const Route> routes_;
+  std::span<const BasicRoute<Scope>> routes_;
   std::string_view api_;
-  driver::Emulator& emu_;
+  Scope& scope_;
+  std::weak_ptr<void> owner_;
 };
 
 }  // namespace lambda_emu

@@ -6,6 +6,8 @@
 #include "api/base64.hpp"
 #include "api/render.hpp"
 #include "driver/emulator.hpp"
+#include "driver/function_host.hpp"
+#include "driver/sandbox_host.hpp"
 
 namespace lambda_emu {
 namespace {
@@ -96,8 +98,9 @@ net::awaitable<error_code> write_streamed(tcp::socket& socket, Response&& reply,
 
 }  // namespace
 
-net::awaitable<void> serve_session(tcp::socket socket, std::span<const Route> routes,
-                                   std::string_view api, driver::Emulator& emu) {
+template <class Scope>
+net::awaitable<void> serve_session(tcp::socket socket, std::span<const BasicRoute<Scope>> routes,
+                                   std::string_view api, Scope& emu) {
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   const std::string peer_address = socket.remote_endpoint(ec).address().to_string();
@@ -129,7 +132,7 @@ net::awaitable<void> serve_session(tcp::socket socket, std::span<const Route> ro
     call.peer_address = peer_address;
     call.local_port = local_port;
     const Request& head = parser->get();
-    Match m = match(routes, head.method(), head.target());
+    Match<Scope> m = match(routes, head.method(), head.target());
     if (m.route && m.route->streamed && m.route->streamed->applies(head)) {
       // The body goes on as the handler reads it.
       http::request_parser<http::buffer_body> body_parser(std::move(*parser));
@@ -238,5 +241,12 @@ net::awaitable<void> serve_session(tcp::socket socket, std::span<const Route> ro
   socket.shutdown(tcp::socket::shutdown_send, ec);
   socket.close(ec);
 }
+
+template net::awaitable<void> serve_session(tcp::socket, std::span<const RuntimeRoute>,
+                                            std::string_view, driver::SandboxHost&);
+template net::awaitable<void> serve_session(tcp::socket, std::span<const InvokeRoute>,
+                                            std::string_view, driver::Emulator&);
+template net::awaitable<void> serve_session(tcp::socket, std::span<const FunctionUrlRoute>,
+                                            std::string_view, driver::FunctionHost&);
 
 }  // namespace lambda_emu

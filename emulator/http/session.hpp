@@ -8,12 +8,10 @@
 
 namespace lambda_emu {
 
-namespace driver {
-class Emulator;
-}
-
-// Serves `socket` with `routes` until the peer closes or an error ends the connection.
-net::awaitable<void> serve_session(tcp::socket socket, std::span<const Route> routes,
-                                   std::string_view api, driver::Emulator& emu);
+// Serves `socket` with `routes` until the peer closes or an error ends the connection. `scope`
+// is what the routes' handlers serve (instantiated for the three in router.hpp).
+template <class Scope>
+net::awaitable<void> serve_session(tcp::socket socket, std::span<const BasicRoute<Scope>> routes,
+                                   std::string_view api, Scope& scope);
 
 }  // namespace lambda_emu

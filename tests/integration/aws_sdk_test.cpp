@@ -36,8 +36,10 @@ std::string quoted(const std::string& s) {
 
 }  // namespace
 
-TEST_CASE("aws sdk: Invoke and InvokeWithResponseStream through @aws-sdk/client-lambda",
-          "[integration][invoke-api][node]") {
+TEST_CASE(
+    "aws sdk: Invoke, InvokeWithResponseStream and UpdateFunctionConfiguration through "
+    "@aws-sdk/client-lambda",
+    "[integration][invoke-api][node]") {
   REQUIRE(std::filesystem::is_directory(
       source_path("tests/integration/node/node_modules/@aws-sdk/client-lambda")));
   EmulatorProcess emu(test_runtime("script", {"--function-name", "sdk-fn"}));
@@ -72,4 +74,11 @@ TEST_CASE("aws sdk: Invoke and InvokeWithResponseStream through @aws-sdk/client-
   CHECK(out["streamError"]["body"] == "partial");
   CHECK(out["streamError"]["errorCode"] == "Runtime.StreamError");
   CHECK(out["streamError"]["errorDetails"] == R"({"errorMessage":"broke"})");
+  // UpdateFunctionConfiguration and the SDK's waiter force a cold start with the new settings.
+  CHECK(out["coldStart"] == json{{"warmInit", false},
+                                 {"updateStatus", "Successful"},
+                                 {"updateMemory", 1024},
+                                 {"coldInit", true},
+                                 {"coldEnv", "updated"},
+                                 {"memory", 1024}});
 }

@@ -231,8 +231,8 @@ TEST_CASE("extensions lifecycle: an extension crashing mid-invoke fails it with 
   layer.add("crasher", "crash-invoke");
   layer.add("survivor");
   EmulatorProcess emu(test_runtime("script", {"--opt-dir", layer.dir()}));
-  // The runtime is slower than the crash.
-  const HttpResult r = invoke(emu, R"({"do":"sleep","ms":1000})");
+  // The runtime is slower than the crash, even on a loaded machine (the crash ends the invoke).
+  const HttpResult r = invoke(emu, R"({"do":"sleep","ms":5000})");
   INFO(r.body);
   INFO(logs_of(emu));
   CHECK(r.header("X-Amz-Function-Error").has_value());

@@ -309,9 +309,11 @@ TEST_CASE("lifecycle: --init eager runs Init before any invoke", "[integration][
   CHECK(report.find("\tInit Duration: ") != std::string::npos);
 }
 
-TEST_CASE("lifecycle: concurrent invokes queue and each is answered once with its own payload",
-          "[integration][lifecycle][queue]") {
-  EmulatorProcess emu(test_runtime("echo"));
+TEST_CASE(
+    "lifecycle: concurrent invokes queue for one sandbox, each answered once with its own "
+    "payload",
+    "[integration][lifecycle][queue]") {
+  EmulatorProcess emu(test_runtime("echo", {"--max-concurrency", "1", "--at-limit", "queue"}));
   constexpr int kCallers = 8;
   std::vector<std::future<HttpResult>> calls;
   for (int i = 0; i < kCallers; ++i) {

@@ -234,7 +234,8 @@ EmulatorProcess::EmulatorProcess(EmulatorSpec spec)
     fs::remove_all(dir_);
     throw std::runtime_error(message);
   }
-  const auto j = nlohmann::json::parse(read_file(ready));
+  ready_text_ = read_file(ready);
+  const auto j = nlohmann::json::parse(ready_text_);
   invoke_port_ = port_of(j.at("invoke").get<std::string>());
   runtime_api_port_ = port_of(j.at("runtime_api").get<std::string>());
   sandbox_paths_ = j.value("sandbox_paths", false);

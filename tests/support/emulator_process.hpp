@@ -61,6 +61,8 @@ class EmulatorProcess {
   [[nodiscard]] const std::filesystem::path& temp_dir() const { return dir_; }
 
   // Everything the emulator has written to stdout / stderr so far.
+  // The ready file as the emulator wrote it (JSON).
+  [[nodiscard]] const std::string& ready_text() const { return ready_text_; }
   [[nodiscard]] std::string stdout_text() const;
   [[nodiscard]] std::string stderr_text() const;
   // Polls stdout until `needle` occurs `count` times; false at the deadline.
@@ -88,6 +90,7 @@ class EmulatorProcess {
   std::vector<pid_t> runtime_groups_;  // remembered so a SIGKILLed emulator leaves nothing
   std::uint16_t invoke_port_ = 0;
   std::uint16_t runtime_api_port_ = 0;
+  std::string ready_text_;
   std::uint16_t function_url_port_ = 0;
   bool sandbox_paths_ = false;
   bool private_tmp_ = false;

@@ -20,6 +20,8 @@ enum class errc {
   extension_unknown_identifier,   // Extension.UnknownExtensionIdentifier (C38)
   telemetry_subscription_closed,  // Telemetry.SubscriptionClosed (C61)
   telemetry_logs_api_conflict,    // both the Logs and the Telemetry API (C69)
+  // The pool (pool.hpp).
+  too_many_requests,  // 429 TooManyRequestsException: every sandbox busy at the limit
 };
 
 [[nodiscard]] const std::error_category& lifecycle_category();

@@ -22,6 +22,9 @@ struct Invoke {
   std::optional<std::string> cognito_identity;  // C5
   std::optional<std::string> trace_id;          // C6
   std::optional<std::string> tenant_id;
+  // An Event invoke: at the concurrency limit it waits in Lambda's queue instead of being
+  // throttled (section 3).
+  bool asynchronous = false;
 };
 
 // What the runtime sees on GET /next: the invoke plus the deadline Lambda computed for it.

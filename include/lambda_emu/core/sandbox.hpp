@@ -153,7 +153,6 @@ class Sandbox {
   void try_finish_shutdown();
   void exited_while_resetting();
   void after_reset();
-  void arm_idle_timer();
 
   [[nodiscard]] Extension* find_extension(const std::string& identifier);
   [[nodiscard]] bool extensions_ready(bool invoke_subscribed_only) const;
@@ -188,9 +187,7 @@ class Sandbox {
   std::vector<Extension> extensions_;
   std::optional<Shutdown> shutdown_;
   ShutdownReason pending_reason_ = ShutdownReason::spindown;  // for a reset still in its grace
-  bool spinning_down_ = false;  // idle spindown: the next invoke gets a new environment
-  TimerId grace_timer_ = 0;     // a reset that lets a process hear its answer first
-  TimerId idle_timer_ = 0;
+  TimerId grace_timer_ = 0;  // a reset that lets a process hear its answer first
   TimerId next_timer_ = 0;
 
   Result out_;  // the result of the event being handled

@@ -1,12 +1,17 @@
 // The AWS SDK for JavaScript v3, unchanged but for its endpoint, against lambda-emu:
 //   node sdk-client.mjs http://127.0.0.1:PORT FUNCTION_NAME
-// runs Invoke (sync, Tail, function error, Event, DryRun, an unknown function) and
-// InvokeWithResponseStream (decoded by the SDK itself) against a function running the C++ test
-// runtime in script mode, and prints what the SDK made of each answer as one JSON object.
+// runs Invoke (sync, Tail, function error, Event, DryRun, an unknown function),
+// InvokeWithResponseStream (decoded by the SDK itself), and a cold start forced the way
+// harnesses written for AWS force one (UpdateFunctionConfiguration, then the SDK's waiter)
+// against a function running the C++ test runtime in script mode, and prints what the SDK made
+// of each answer as one JSON object.
 import {
+  GetFunctionConfigurationCommand,
   InvokeCommand,
   InvokeWithResponseStreamCommand,
   LambdaClient,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
 
 const [endpoint, functionName] = process.argv.slice(2);
@@ -79,5 +84,27 @@ out.streamError = await stream({
   error_type: "Runtime.StreamError",
   error_body_b64: Buffer.from('{"errorMessage":"broke"}').toString("base64"),
 });
+
+const warm = await invoke({ LogType: "Tail", Payload: script({ do: "echo" }) });
+const update = await client.send(
+  new UpdateFunctionConfigurationCommand({
+    FunctionName: functionName,
+    MemorySize: 1024,
+    Environment: { Variables: { CUSTOM_VAR: "updated" } },
+  }),
+);
+await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: functionName });
+const cold = await invoke({ LogType: "Tail", Payload: script({ do: "headers" }) });
+const configuration = await client.send(
+  new GetFunctionConfigurationCommand({ FunctionName: functionName }),
+);
+out.coldStart = {
+  warmInit: unbase64(warm.LogResult).includes("Init Duration"),
+  updateStatus: update.LastUpdateStatus,
+  updateMemory: update.MemorySize,
+  coldInit: unbase64(cold.LogResult).includes("Init Duration"),
+  coldEnv: JSON.parse(text(cold.Payload)).env.CUSTOM_VAR,
+  memory: configuration.MemorySize,
+};
 
 console.log(JSON.stringify(out));

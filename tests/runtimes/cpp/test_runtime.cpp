@@ -273,6 +273,18 @@ class Runtime {
       respond("\"printed\"");
     } else if (what == "headers") {
       respond(describe_environment().dump());
+    } else if (what == "rendezvous") {
+      // Proves invokes run at the same time: each says it arrived (dir/arrived-<pid>) and waits
+      // (up to 60 s) until the test, having seen them all, creates dir/go.
+      const std::filesystem::path dir = string_field(cmd, "dir", "");
+      std::FILE* f = std::fopen((dir / ("arrived-" + std::to_string(getpid()))).c_str(), "w");
+      if (f != nullptr)
+        std::fclose(f);
+      for (int i = 0; i < 6000 && !std::filesystem::exists(dir / "go"); ++i)
+        sleep_ms(10);
+      json out = describe_environment();
+      out["pid"] = getpid();
+      respond(out.dump());
     } else if (what == "shell") {
       respond(json{{"output", run_shell(string_field(cmd, "command", "true"))}}.dump());
     } else if (what == "allocate") {

@@ -110,7 +110,7 @@ TEST_CASE("extensions: the cold start emits its records in Lambda's order",
   REQUIRE(order.back() < h.actions.size());
 }
 
-TEST_CASE("extensions: the caller is answered at once; the invoke ends with the last extension",
+TEST_CASE("extensions: the caller is answered at once, the invoke ends with the last extension",
           "[core][extensions][C42]") {
   Warm w;
   SandboxHarness& h = w.h;
@@ -257,7 +257,7 @@ TEST_CASE("extensions: exit/error fails the invoke and resets the environment",
   REQUIRE(h.box.phase() == SandboxPhase::resetting);
 }
 
-TEST_CASE("extensions: a crash mid-invoke is Extension.Crash; the others hear SHUTDOWN failure",
+TEST_CASE("extensions: a crash mid-invoke is Extension.Crash, the others hear SHUTDOWN failure",
           "[core][extensions][C48]") {
   Warm w;
   SandboxHarness& h = w.h;
@@ -270,46 +270,6 @@ TEST_CASE("extensions: a crash mid-invoke is Extension.Crash; the others hear SH
           std::vector<Signal>{Signal::kill});
   h.extension_exit(1, SIGKILL, true);
   REQUIRE(h.box.phase() == SandboxPhase::idle);
-}
-
-TEST_CASE("shutdown: idle spindown sends SHUTDOWN to subscribers only; next invoke is cold",
-          "[core][shutdown][C54][C56][C57]") {
-  FunctionConfig c = with_extensions({"a", "b"});
-  c.idle_shutdown = 60s;
-  SandboxHarness h(c);
-  h.invoke("cold");
-  h.register_extension("a", id_a);
-  h.register_extension("b", id_b, {"INVOKE"});
-  h.next();
-  h.extension_next(id_a);
-  h.extension_next(id_b);
-  h.respond("cold");
-  h.next();
-  h.extension_next(id_a);
-  h.extension_next(id_b);
-  const Instant start = h.clock.now() + 60s;
-  h.advance(60s);
-  REQUIRE(h.signals_to(ProcessRef::runtime(1)) == std::vector<Signal>{Signal::terminate});
-  h.advance(300ms);  // the runtime's share: SIGKILL, then the extensions' turn
-  REQUIRE(h.signals_to(ProcessRef::runtime(1)) ==
-          std::vector<Signal>{Signal::terminate, Signal::kill});
-  auto shutdown = h.events_for(id_a).back();
-  REQUIRE(shutdown.kind == ExtensionEvent::Kind::shutdown);
-  REQUIRE(shutdown.reason == ShutdownReason::spindown);
-  REQUIRE(shutdown.deadline == h.clock.wall_now() + (start + 2s - h.clock.now()));
-  REQUIRE(h.signals_to(ProcessRef::extension(1, 1)) == std::vector<Signal>{Signal::kill});
-  h.exit(SIGKILL, true);
-  h.extension_exit(1, SIGKILL, true);
-  h.advance(1700ms);  // a lingers past deadlineMs
-  REQUIRE(h.signals_to(ProcessRef::extension(0, 1)) == std::vector<Signal>{Signal::kill});
-  h.extension_exit(0, SIGKILL, true);
-  REQUIRE(h.box.phase() == SandboxPhase::idle);
-  REQUIRE(h.records<ShutdownRecord>().at(0).reason == ShutdownReason::spindown);
-  REQUIRE(h.records<ShutdownRecord>().at(0).duration == 2s);
-
-  h.invoke("again");  // a new environment: a regular Init with its Init Duration
-  REQUIRE(h.records<InitStartRecord>().back().phase == InitPhase::init);
-  REQUIRE(h.generation_of(0) == 2);
 }
 
 TEST_CASE("shutdown: with no extensions the runtime gets SIGKILL only", "[core][shutdown][C55]") {

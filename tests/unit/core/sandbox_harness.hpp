@@ -18,6 +18,26 @@ class FixedMeter final : public core::MemoryMeter {
   int mb = 42;
 };
 
+// Moves `clock` forward by `d`, calling fire(id) for every timer of `timers` (id -> when) that
+// falls due, in order, at its time.
+template <class Fire>
+void advance_timers(ManualClock& clock, std::map<core::TimerId, Instant>& timers, Duration d,
+                    Fire fire) {
+  const Instant until = clock.now() + d;
+  for (;;) {
+    auto due = std::min_element(timers.begin(), timers.end(),
+                                [](auto& a, auto& b) { return a.second < b.second; });
+    if (due == timers.end() || due->second > until) {
+      break;
+    }
+    clock.set(due->second);
+    const core::TimerId id = due->first;
+    timers.erase(due);
+    fire(id);
+  }
+  clock.set(until);
+}
+
 struct SandboxHarness {
   explicit SandboxHarness(core::FunctionConfig cfg = default_config())
       : box(std::move(cfg), clock, meter) {}
@@ -110,19 +130,7 @@ struct SandboxHarness {
 
   // Moves time forward, firing every armed timer that falls due, in order.
   void advance(Duration d) {
-    const Instant until = clock.now() + d;
-    for (;;) {
-      auto due = std::min_element(timers.begin(), timers.end(),
-                                  [](auto& a, auto& b) { return a.second < b.second; });
-      if (due == timers.end() || due->second > until) {
-        break;
-      }
-      clock.set(due->second);
-      const core::TimerId id = due->first;
-      timers.erase(due);
-      send(core::TimerFired{id});
-    }
-    clock.set(until);
+    advance_timers(clock, timers, d, [this](core::TimerId id) { send(core::TimerFired{id}); });
   }
 
   // The generation of the last runtime the sandbox asked to spawn.

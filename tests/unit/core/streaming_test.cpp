@@ -80,7 +80,7 @@ TEST_CASE("streaming: an error trailer makes the invoke a function error",
 }
 
 TEST_CASE(
-    "streaming: a broken stream is Runtime.TruncatedResponse; a /next sent before the "
+    "streaming: a broken stream is Runtime.TruncatedResponse, a /next sent before the "
     "break was noticed waits for it",
     "[core][streaming][C26]") {
   SandboxHarness h;

@@ -38,7 +38,7 @@ TEST_CASE("async invokes: a failure is retried twice, after the delay and twice 
   CHECK_FALSE(async.owns("a"));
 }
 
-TEST_CASE("async invokes: a success ends it; retries 0 never retries", "[driver][async]") {
+TEST_CASE("async invokes: a success ends it, retries 0 never retries", "[driver][async]") {
   AsyncInvokes async({.retries = 2, .first_delay = 1s});
   async.accepted(event("a"));
   REQUIRE(async.finished("a", failed));
