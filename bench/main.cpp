@@ -24,6 +24,7 @@
 #include "floor_servers.hpp"
 #include "http_client.hpp"
 #include "options.hpp"
+#include "pool_invokes.hpp"
 #include "report.hpp"
 #include "run_context.hpp"
 #include "stream_invokes.hpp"
@@ -97,6 +98,7 @@ int run_bench(Options opt) {
   ExtensionResult extensions;
   TelemetryResult telemetry;
   StreamResult streaming;
+  PoolResult pool;
   ColdResult cold;
   if (!fatal && ctx.opt.warm) {
     std::printf("\nWarm invokes\n");
@@ -115,6 +117,10 @@ int run_bench(Options opt) {
     std::printf("\nStreaming\n");
     streaming = run_streaming(ctx);
   }
+  if (!fatal && ctx.opt.pool && !ctx.opt.floor_only) {
+    std::printf("\nPool\n");
+    pool = run_pool(ctx);
+  }
   if (!fatal && ctx.opt.cold) {
     std::printf("\nCold start\n");
     cold = run_cold(ctx);
@@ -124,6 +130,7 @@ int run_bench(Options opt) {
   const json extensions_json = report_extensions(extensions);
   const json telemetry_json = report_telemetry(telemetry);
   const json streaming_json = report_streaming(streaming);
+  const json pool_json = report_pool(pool);
   const json cold_json = report_cold(cold);
   if (!ctx.notes.empty())
     std::printf("\nNotes\n");
@@ -157,11 +164,16 @@ int run_bench(Options opt) {
                 ctx.opt.telemetry_iterations ? json(*ctx.opt.telemetry_iterations) : json(nullptr)},
                {"listener_delay_ms", ctx.opt.listener_delay_ms},
                {"stream_runs", ctx.opt.stream_runs},
+               {"pool_sizes", ctx.opt.pool_sizes},
+               {"pool_iterations",
+                ctx.opt.pool_iterations ? json(*ctx.opt.pool_iterations) : json(nullptr)},
+               {"pool_rounds", ctx.opt.pool_rounds},
                {"quick", ctx.opt.quick}}},
              {"warm", warm_json},
              {"extensions", extensions_json},
              {"telemetry", telemetry_json},
              {"streaming", streaming_json},
+             {"pool", pool_json},
              {"cold", cold_json},
              {"notes", ctx.notes},
              {"failures", ctx.failures}};

@@ -19,7 +19,8 @@ constexpr const char* kUsage = R"(usage: lambda-emu-bench [options]
 
 Measures lambda-emu (serve --handler echo -- test-runtime) against a loopback floor
 measured in the same run, interleaved: warm sequential invokes, what external extensions add
-to an invoke, that a slow telemetry listener delays none, streamed responses, and cold start.
+to an invoke, that a slow telemetry listener delays none, streamed responses, throughput with
+N sandboxes, and cold start.
 
 options:
   --emulator PATH       lambda-emu binary (default: lambda-emu next to this binary)
@@ -29,7 +30,8 @@ options:
   --iterations N        measured invokes at the smallest size; the other sizes keep the default
                         ratio (defaults: 3000 at 100 B, 1000 at 100 KB, 300 at 1 MB, log-linear
                         in between)
-  --warmup N            warm-up invokes per path at 100 B, fewer for larger sizes (default 200)
+  --warmup N            warm-up invokes per path at 100 B, fewer for larger sizes; per client in
+                        the pool part (default 200)
   --block N             invokes per interleaved block (default 100, at most 1/10 of a size's run)
   --cold-runs N         cold starts of each kind (default 20)
   --ext-iterations N    extensions part: measured invokes per path, back to back and paced
@@ -38,13 +40,18 @@ options:
                         telemetry part: measured invokes per path (default 20000)
   --listener-delay MS   telemetry part: the listener answers each batch after MS (default 200)
   --stream-runs N       streaming part: streamed 10 MiB responses per path (default 30)
+  --pool-sizes LIST     pool part: sandboxes (--max-concurrency, and as many clients), e.g.
+                        1,2,4,8 (the default)
+  --pool-iterations N   pool part: measured invokes per client and round (default 6000)
+  --pool-rounds N       pool part: rounds over the sizes, alternately forward and backward, a
+                        fresh lambda-emu for each size and round (default 2)
   --quick               smoke run: 1/10 of the iterations (telemetry: 1/4), 20 warm-up,
                         5 cold runs
   --pin                 pin client, relay and lambda-emu to one CPU, echo server, runtime and
                         extensions to another (not the cold starts); default: the OS places
                         processes freely
   --floor-only          measure only the floor and the runtime's own cold start (no lambda-emu)
-  --no-warm, --no-extensions, --no-telemetry, --no-streaming, --no-cold
+  --no-warm, --no-extensions, --no-telemetry, --no-streaming, --no-pool, --no-cold
                         skip a part
   --json FILE           also write the results as JSON
   --emulator-log FILE   append the emulator's and runtime's stdout/stderr here (default: discard)
@@ -67,6 +74,22 @@ std::size_t parse_count(std::string_view what, const std::string& text) {
   if (pos != text.size() || text.empty() || text[0] == '-')
     throw std::invalid_argument(std::string(what) + ": not a count: '" + text + "'");
   return static_cast<std::size_t>(v);
+}
+
+// "a,b,,c" -> {"a", "b", "c"}
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const auto comma = list.find(',', start);
+    const auto item = list.substr(start, comma - start);
+    if (!item.empty())
+      items.push_back(item);
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return items;
 }
 
 std::size_t parse_size(const std::string& text) {
@@ -125,17 +148,8 @@ Options parse_options(int argc, char** argv) {
       o.extension = value();
     } else if (arg == "--sizes") {
       o.sizes.clear();
-      std::string list = value();
-      std::size_t start = 0;
-      while (start <= list.size()) {
-        const auto comma = list.find(',', start);
-        const auto item = list.substr(start, comma - start);
-        if (!item.empty())
-          o.sizes.push_back(parse_size(item));
-        if (comma == std::string::npos)
-          break;
-        start = comma + 1;
-      }
+      for (const auto& item : split_list(value()))
+        o.sizes.push_back(parse_size(item));
       if (o.sizes.empty())
         throw std::invalid_argument("--sizes: empty list");
     } else if (arg == "--iterations") {
@@ -154,6 +168,23 @@ Options parse_options(int argc, char** argv) {
       o.listener_delay_ms = parse_count(arg, value());
     } else if (arg == "--stream-runs") {
       o.stream_runs = std::max<std::size_t>(1, parse_count(arg, value()));
+    } else if (arg == "--pool-sizes") {
+      o.pool_sizes.clear();
+      for (const auto& item : split_list(value())) {
+        const std::size_t n = parse_count(arg, item);
+        // lambda-emu's --max-concurrency range
+        if (n < 1 || n > 1000)
+          throw std::invalid_argument("--pool-sizes: " + item + " is not between 1 and 1000");
+        o.pool_sizes.push_back(n);
+      }
+      if (o.pool_sizes.empty())
+        throw std::invalid_argument("--pool-sizes: empty list");
+    } else if (arg == "--pool-iterations") {
+      o.pool_iterations = std::max<std::size_t>(1, parse_count(arg, value()));
+    } else if (arg == "--pool-rounds") {
+      o.pool_rounds = std::max<std::size_t>(1, parse_count(arg, value()));
+    } else if (arg == "--no-pool") {
+      o.pool = false;
     } else if (arg == "--no-streaming") {
       o.streaming = false;
     } else if (arg == "--json") {
@@ -190,6 +221,8 @@ Options parse_options(int argc, char** argv) {
     o.cold_runs = *cold_runs;
   std::sort(o.sizes.begin(), o.sizes.end());
   o.sizes.erase(std::unique(o.sizes.begin(), o.sizes.end()), o.sizes.end());
+  std::sort(o.pool_sizes.begin(), o.pool_sizes.end());
+  o.pool_sizes.erase(std::unique(o.pool_sizes.begin(), o.pool_sizes.end()), o.pool_sizes.end());
   const std::string dir = self_exe_dir();
   if (o.emulator.empty())
     o.emulator = dir + "/lambda-emu";

@@ -359,6 +359,145 @@ json report_streaming(const StreamResult& st) {
           {"floor_mb_per_s", mb_per_s(ft.p50_us)}};
 }
 
+// Pool target: four sandboxes give at least twice the throughput of one.
+constexpr std::size_t kPoolTargetSandboxes = 4;
+constexpr double kPoolTargetSpeedup = 2.0;
+// A process busy this much of the time (CPU seconds per second) has no room left to serve more.
+constexpr double kSaturated = 0.9;
+
+json report_pool(const PoolResult& pool) {
+  if (!pool.ran)
+    return nullptr;
+  auto mean_per_second = [](const PoolSizeRun& run) {
+    double sum = 0;
+    for (const auto& r : run.rounds)
+      sum += r.per_second;
+    return run.rounds.empty() ? 0 : sum / static_cast<double>(run.rounds.size());
+  };
+  auto mean_cpu = [](const PoolSizeRun& run) {
+    CpuShare cpu;
+    for (const auto& r : run.rounds) {
+      cpu.emulator += r.cpu.emulator / static_cast<double>(run.rounds.size());
+      cpu.runtimes += r.cpu.runtimes / static_cast<double>(run.rounds.size());
+      cpu.bench += r.cpu.bench / static_cast<double>(run.rounds.size());
+    }
+    return cpu;
+  };
+  // Speed-ups are against N=1, when it was measured.
+  double single = 0;
+  for (const auto& run : pool.sizes)
+    if (run.sandboxes == 1)
+      single = mean_per_second(run);
+
+  std::printf(
+      "\nPool: N sandboxes (--max-concurrency N --at-limit queue), N keep-alive clients, %zu B "
+      "events,\n  %zu invokes per client and round, %zu round%s in ABBA order (a fresh lambda-emu "
+      "each)\n",
+      pool.payload, pool.iterations, pool.rounds, pool.rounds == 1 ? "" : "s");
+  std::printf("  %5s %10s %17s %9s %8s %8s %7s %23s\n", "N", "invokes/s", "rounds min-max",
+              "speed-up", "p50 ms", "p99 ms", "errors", "CPU: emu runtimes bench");
+  json sizes = json::array();
+  for (const auto& run : pool.sizes) {
+    const Summary s = summarize(run.invokes.samples_us);
+    const double per_second = mean_per_second(run);
+    const auto [slowest, fastest] = std::minmax_element(
+        run.rounds.begin(), run.rounds.end(),
+        [](const PoolRound& a, const PoolRound& b) { return a.per_second < b.per_second; });
+    const double low = slowest == run.rounds.end() ? 0 : slowest->per_second;
+    const double high = fastest == run.rounds.end() ? 0 : fastest->per_second;
+    const CpuShare cpu = mean_cpu(run);
+    const double speedup = single > 0 ? per_second / single : 0;
+    char speedup_text[16] = "-";
+    if (single > 0)
+      std::snprintf(speedup_text, sizeof speedup_text, "%.2fx", speedup);
+    char range[32];
+    std::snprintf(range, sizeof range, "%.0f-%.0f", low, high);
+    std::printf("  %5zu %10.0f %17s %9s %8.3f %8.3f %7zu %7.2f %8.2f %6.2f\n", run.sandboxes,
+                per_second, range, speedup_text, s.p50_us / 1000, s.p99_us / 1000,
+                run.invokes.errors, cpu.emulator, cpu.runtimes, cpu.bench);
+    json rounds = json::array();
+    for (const auto& r : run.rounds)
+      rounds.push_back(
+          {{"invokes", r.invokes},
+           {"seconds", r.seconds},
+           {"invokes_per_s", r.per_second},
+           {"runtimes_after_warmup", r.runtimes},
+           {"cpu",
+            {{"emulator", r.cpu.emulator}, {"runtimes", r.cpu.runtimes}, {"bench", r.cpu.bench}}}});
+    sizes.push_back(
+        {{"sandboxes", run.sandboxes},
+         {"invokes_per_s", per_second},
+         {"invokes_per_s_min", low},
+         {"invokes_per_s_max", high},
+         {"speedup", single > 0 ? json(speedup) : json()},
+         {"latency",
+          {{"count", s.count},
+           {"p50_us", s.p50_us},
+           {"p90_us", s.p90_us},
+           {"p99_us", s.p99_us},
+           {"max_us", s.max_us},
+           {"mean_us", s.mean_us}}},
+         {"errors", run.invokes.errors},
+         {"first_error", run.invokes.first_error},
+         {"emulator_cpu_us_per_invoke", per_second > 0 ? cpu.emulator / per_second * 1e6 : 0},
+         {"cpu", {{"emulator", cpu.emulator}, {"runtimes", cpu.runtimes}, {"bench", cpu.bench}}},
+         {"rounds", rounds}});
+  }
+  std::printf(
+      "  invokes/s: the mean of the rounds' (all clients' invokes / first start to last end); "
+      "latencies\n  pooled over clients and rounds; CPU: CPUs busy during the measured phase "
+      "(1.00: one CPU)\n");
+  for (const auto& run : pool.sizes)
+    if (run.invokes.errors)
+      std::printf("  N=%zu: first error: %s\n", run.sandboxes, run.invokes.first_error.c_str());
+
+  json target;
+  double at_target = 0;
+  double single_cpu = 0;  // lambda-emu's share of a CPU at N=1
+  double at_target_cpu = 0;
+  for (const auto& run : pool.sizes) {
+    if (run.sandboxes == 1)
+      single_cpu = mean_cpu(run).emulator;
+    if (run.sandboxes == kPoolTargetSandboxes) {
+      at_target = mean_per_second(run);
+      at_target_cpu = mean_cpu(run).emulator;
+    }
+  }
+  if (single > 0 && at_target > 0) {
+    const double speedup = at_target / single;
+    const bool pass = speedup >= kPoolTargetSpeedup;
+    std::printf("  throughput at N=%zu >= %.0fx N=1: %s (%.2fx)\n", kPoolTargetSandboxes,
+                kPoolTargetSpeedup, pass ? "PASS" : "MISS", speedup);
+    target = {{"sandboxes", kPoolTargetSandboxes},
+              {"min_speedup", kPoolTargetSpeedup},
+              {"speedup", speedup},
+              {"pass", pass}};
+    // lambda-emu serves every sandbox and every caller on one thread: once that thread is busy
+    // all the time, more sandboxes cannot add throughput.
+    std::printf(
+        "  lambda-emu's one thread: %.0f us of CPU per invoke at N=1, %.0f at N=%zu; busy %.0f %% "
+        "of the time\n  at N=%zu%s\n",
+        single_cpu / single * 1e6, at_target_cpu / at_target * 1e6, kPoolTargetSandboxes,
+        at_target_cpu * 100, kPoolTargetSandboxes,
+        at_target_cpu >= kSaturated ? " (saturated: it bounds the throughput)" : "");
+  } else {
+    std::printf("  throughput at N=%zu >= %.0fx N=1: not measured (--pool-sizes lacks 1 or %zu)\n",
+                kPoolTargetSandboxes, kPoolTargetSpeedup, kPoolTargetSandboxes);
+  }
+  if (pool.cpus < 2)
+    std::printf(
+        "  note: the bench may use %zu CPU only, so sandboxes cannot run in parallel here:\n"
+        "  the speed-ups say nothing about the pool\n",
+        pool.cpus);
+  return {{"payload_bytes", pool.payload},
+          {"iterations_per_client", pool.iterations},
+          {"warmup_per_client", pool.warmup},
+          {"rounds", pool.rounds},
+          {"cpus", pool.cpus},
+          {"sizes", sizes},
+          {"target", target}};
+}
+
 json report_cold(const ColdResult& cold) {
   if (!cold.ran_runtime)
     return nullptr;

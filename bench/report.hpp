@@ -6,6 +6,7 @@
 
 #include "cold_start.hpp"
 #include "extension_invokes.hpp"
+#include "pool_invokes.hpp"
 #include "run_context.hpp"
 #include "stream_invokes.hpp"
 #include "telemetry_invokes.hpp"
@@ -18,6 +19,7 @@ nlohmann::json report_warm(const WarmResult& warm);
 nlohmann::json report_extensions(const ExtensionResult& ext);
 nlohmann::json report_telemetry(const TelemetryResult& tel);
 nlohmann::json report_streaming(const StreamResult& stream);
+nlohmann::json report_pool(const PoolResult& pool);
 nlohmann::json report_cold(const ColdResult& cold);
 
 // One line saying where the processes ran.
