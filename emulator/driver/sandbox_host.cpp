@@ -57,9 +57,11 @@ SandboxHost::SandboxHost(FunctionHost& function, core::SandboxId id, FunctionSpe
 
 void SandboxHost::start() {
   listener_.start(weak_from_this());
-  trace({{"kind", "sandbox"},
-         {"runtime_api", endpoint_text(runtime_api_endpoint())},
-         {"sandbox_paths", isolated_}});
+  if (tracing()) {
+    trace({{"kind", "sandbox"},
+           {"runtime_api", endpoint_text(runtime_api_endpoint())},
+           {"sandbox_paths", isolated_}});
+  }
 }
 
 // --- the core's actions ----------------------------------------------------------------------
@@ -102,19 +104,23 @@ void SandboxHost::spawn(core::ProcessRef process) {
           return;
         }
         std::erase_if(self->pids_, [&](const auto& p) { return p.first == process; });
-        self->trace({{"kind", "process_exit"},
-                     {"process", self->process_name(process)},
-                     {"generation", process.generation},
-                     {"signaled", status.signaled},
-                     {"code", status.code}});
+        if (self->tracing()) {
+          self->trace({{"kind", "process_exit"},
+                       {"process", self->process_name(process)},
+                       {"generation", process.generation},
+                       {"signaled", status.signaled},
+                       {"code", status.code}});
+        }
         (void)self->handle(core::ProcessExited{process, status});
       });
-  trace({{"kind", "process_spawn"},
-         {"process", process_name(process)},
-         {"generation", process.generation},
-         {"pid", launched.pid},
-         {"argv", launch.argv},
-         {"error", launched.error}});
+  if (tracing()) {
+    trace({{"kind", "process_spawn"},
+           {"process", process_name(process)},
+           {"generation", process.generation},
+           {"pid", launched.pid},
+           {"argv", launch.argv},
+           {"error", launched.error}});
+  }
   if (!launched.error.empty()) {
     // Never feed the core from inside its own actions: the failure is a new event.
     net::post(function_.emulator().io_context(), [weak, process, msg = launched.error]() mutable {
@@ -151,9 +157,11 @@ void SandboxHost::signal(const core::SignalProcess& s) {
   if (s.signal == core::Signal::kill && s.process.is_runtime()) {
     abandon_parked_next();
   }
-  trace({{"kind", "signal"},
-         {"process", process_name(s.process)},
-         {"signal", s.signal == core::Signal::kill ? "SIGKILL" : "SIGTERM"}});
+  if (tracing()) {
+    trace({{"kind", "signal"},
+           {"process", process_name(s.process)},
+           {"signal", s.signal == core::Signal::kill ? "SIGKILL" : "SIGTERM"}});
+  }
 }
 
 void SandboxHost::deliver(const core::DeliverInvoke& d) {
@@ -250,17 +258,17 @@ void SandboxHost::emit(const core::Record& record) {
     }
     tails.reported(report->request_id);
   }
-  if (function_.emulator().trace()) {
-    nlohmann::ordered_json j = trace_record(record);
-    j["sandbox"] = id_;
-    function_.emulator().trace()->write(j);
+  if (tracing()) {
+    trace(trace_record(record));
   }
 }
 
 void SandboxHost::transition(const core::Transition& t) {
   SPDLOG_LOGGER_DEBUG(&log(), "[{} #{}] [{}] {} -> {}", spec_.function.name, id_, t.actor, t.from,
                       t.to);
-  trace({{"kind", "transition"}, {"actor", t.actor}, {"from", t.from}, {"to", t.to}});
+  if (tracing()) {  // transitions are many per invoke: no JSON unless it is written
+    trace({{"kind", "transition"}, {"actor", t.actor}, {"from", t.from}, {"to", t.to}});
+  }
 }
 
 void SandboxHost::stopped() {
@@ -268,7 +276,9 @@ void SandboxHost::stopped() {
   abandon_parked_events();
   hub_.stop();
   listener_.close();
-  trace({{"kind", "sandbox_stopped"}});
+  if (tracing()) {
+    trace({{"kind", "sandbox_stopped"}});
+  }
 }
 
 void SandboxHost::abandon_parked_next() {
@@ -354,12 +364,14 @@ void SandboxHost::trace_response(std::string_view api, const Request& req, unsig
   function_.trace_response(api, req, status);
 }
 
+bool SandboxHost::tracing() const {
+  return function_.emulator().trace() != nullptr;
+}
+
 void SandboxHost::trace(nlohmann::ordered_json event) const {
-  if (TraceWriter* t = function_.emulator().trace()) {
-    event["function"] = spec_.function.name;
-    event["sandbox"] = id_;
-    t->write(event);
-  }
+  event["function"] = spec_.function.name;
+  event["sandbox"] = id_;
+  function_.emulator().trace()->write(event);
 }
 
 // --- paths -----------------------------------------------------------------------------------

@@ -89,6 +89,8 @@ class SandboxHost : public std::enable_shared_from_this<SandboxHost> {
   void output_line(telemetry::LogSource source, const std::string& prefix, std::string_view line);
   void abandon_parked_next();
   void abandon_parked_events();
+  // The lifecycle trace, if one is written (check first: building the event costs).
+  [[nodiscard]] bool tracing() const;
   void trace(nlohmann::ordered_json event) const;
 
   FunctionHost& function_;
