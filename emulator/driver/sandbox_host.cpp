@@ -131,6 +131,8 @@ void SandboxHost::spawn(core::ProcessRef process) {
     return;
   }
   pids_.emplace_back(process, launched.pid);
+  std::erase_if(outputs_, [](const auto& o) { return o->done(); });
+  outputs_.push_back(launched.output);
   meter_.watch(launched.pid);
 }
 
@@ -237,8 +239,11 @@ void SandboxHost::deliver(core::DeliverExtensionEvent&& d) {
 }
 
 void SandboxHost::emit(const core::Record& record) {
-  // What the processes wrote before the event that made this record comes before it.
-  function_.emulator().supervisor().drain_output();
+  // What its processes wrote before the event that made this record comes before it. Only
+  // this sandbox's: the others' lines have no order with its records, and each drain is a read.
+  for (const auto& output : outputs_) {
+    output->drain();
+  }
   hub_.record(record);
   LogTails& tails = function_.tails();
   const auto* start = std::get_if<core::StartRecord>(&record);

@@ -20,6 +20,7 @@
 #include "lambda_emu/core/pool.hpp"
 #include "process/isolation.hpp"
 #include "process/memory_meter.hpp"
+#include "process/output_lines.hpp"
 #include "process/sandbox_files.hpp"
 #include "telemetry/hub.hpp"
 
@@ -106,6 +107,8 @@ class SandboxHost : public std::enable_shared_from_this<SandboxHost> {
   std::string tailing_;  // the invoke whose log lines its caller wants (X-Amz-Log-Type: Tail)
 
   std::vector<std::pair<core::ProcessRef, pid_t>> pids_;  // live processes
+  // The output of its processes, also of those just gone (their last lines may be unread).
+  std::vector<std::shared_ptr<process::OutputLines>> outputs_;
   std::vector<ParkedNext> parked_next_;
   std::unordered_map<std::string, ParkedNext> parked_events_;  // by extension identifier
 };

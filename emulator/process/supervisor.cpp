@@ -195,8 +195,7 @@ Launched Supervisor::launch(const LaunchSpec& spec, LineFn on_line, ExitFn on_ex
 
   result.pid = pid;
   children_[pid] = Child{std::move(on_exit)};
-  std::erase_if(outputs_, [](const auto& o) { return o->done(); });
-  outputs_.push_back(OutputLines::start(ioc_, fds[0], std::move(on_line)));
+  result.output = OutputLines::start(ioc_, fds[0], std::move(on_line));
   log_.debug("[pid {}] started {}{}", pid, exe, isolated ? " (isolated)" : "");
   return result;
 }
@@ -237,12 +236,6 @@ void Supervisor::reap() {
 void Supervisor::kill_group(pid_t pid, int signal) {
   if (pid > 0 && children_.contains(pid)) {
     ::kill(-pid, signal);
-  }
-}
-
-void Supervisor::drain_output() {
-  for (const auto& output : outputs_) {
-    output->drain();
   }
 }
 

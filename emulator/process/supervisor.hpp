@@ -39,6 +39,8 @@ struct LaunchSpec {
 struct Launched {
   pid_t pid = -1;
   std::string error;  // set when the executable could not be started, in Go's words
+  // Its output: drain() delivers what it wrote so far (output_lines.hpp says why).
+  std::shared_ptr<OutputLines> output;
 };
 
 class Supervisor {
@@ -57,8 +59,6 @@ class Supervisor {
   // Signals the process group led by `pid`.
   void kill_group(pid_t pid, int signal);
   void kill_all();
-  // Delivers every line the processes have written so far (output_lines.hpp says why).
-  void drain_output();
 
  private:
   struct Child {
@@ -71,7 +71,6 @@ class Supervisor {
   spdlog::logger& log_;
   net::signal_set sigchld_;
   std::map<pid_t, Child> children_;
-  std::vector<std::shared_ptr<OutputLines>> outputs_;
   bool warned_layers_ = false;
 };
 
