@@ -68,6 +68,21 @@ Response json_response(const Request& req, const nlohmann::ordered_json& body) {
   return res;
 }
 
+// A whole number from lo to hi, or the ValidationException Lambda answers (its text names the
+// upper bound whichever bound was broken).
+std::optional<Response> check_whole(const Request& req, const nlohmann::json& value,
+                                    std::string_view field, int lo, int hi) {
+  if (value.is_number_integer() && value >= lo && value <= hi) {
+    return std::nullopt;
+  }
+  return service_error(req, http::status::bad_request, "ValidationException",
+                       "1 validation error detected: Value '" + value.dump() + "' at '" +
+                           std::string(field) +
+                           "' failed to satisfy constraint: Member must have value less than or "
+                           "equal to " +
+                           std::to_string(hi));
+}
+
 Response invalid(const Request& req, const std::string& message) {
   return service_error(req, http::status::bad_request, "InvalidParameterValueException", message);
 }
@@ -83,20 +98,15 @@ std::variant<driver::FunctionSpec, Response> updated_spec(const Request& req,
   }
   core::FunctionConfig& fn = spec.function;
   if (const auto it = body.find("MemorySize"); it != body.end()) {
-    if (!it->is_number_integer() || *it < 128 || *it > 10240) {
-      return service_error(req, http::status::bad_request, "ValidationException",
-                           "1 validation error detected: Value '" + it->dump() +
-                               "' at 'memorySize' failed to satisfy constraint: Member must "
-                               "have value less than or equal to 10240");
+    if (auto refused =
+            check_whole(req, *it, "memorySize", core::min_memory_mb, core::max_memory_mb)) {
+      return std::move(*refused);
     }
     fn.memory_mb = it->get<int>();
   }
   if (const auto it = body.find("Timeout"); it != body.end()) {
-    if (!it->is_number_integer() || *it < 1 || *it > 900) {
-      return service_error(req, http::status::bad_request, "ValidationException",
-                           "1 validation error detected: Value '" + it->dump() +
-                               "' at 'timeout' failed to satisfy constraint: Member must have "
-                               "value less than or equal to 900");
+    if (auto refused = check_whole(req, *it, "timeout", 1, core::max_timeout_seconds)) {
+      return std::move(*refused);
     }
     fn.timeout = std::chrono::seconds(it->get<int>());
   }

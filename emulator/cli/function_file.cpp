@@ -70,33 +70,34 @@ class FunctionReader {
     if (auto v = string("version")) {
       fn.version = *v;
     }
-    if (auto v = number("memory", 128, 10240)) {
+    if (auto v = number("memory", core::min_memory_mb, core::max_memory_mb)) {
       fn.memory_mb = static_cast<int>(*v);
     }
-    if (auto v = number("timeout", 0.001, 900)) {
-      fn.timeout = millis(*v);
+    if (auto v = number("timeout", 0.001, core::max_timeout_seconds)) {
+      fn.timeout = milliseconds_of(*v);
     }
-    if (auto v = number("init_timeout", 0.001, 900)) {
-      fn.init_timeout = millis(*v);
+    if (auto v = number("init_timeout", 0.001, core::max_timeout_seconds)) {
+      fn.init_timeout = milliseconds_of(*v);
     }
     if (auto v = number("idle_shutdown", 0, 86400)) {
-      fn.idle_shutdown = millis(*v);
+      fn.idle_shutdown = milliseconds_of(*v);
     }
     if (auto v = string("init")) {
-      if (*v != "lazy" && *v != "eager") {
+      const auto mode = parse_init_mode(*v);
+      if (!mode) {
         fail("init", "is lazy or eager");
       }
-      fn.init_mode = *v == "eager" ? core::InitMode::eager : core::InitMode::lazy;
+      fn.init_mode = *mode;
     }
-    if (auto v = number("max_concurrency", 1, 1000)) {
+    if (auto v = number("max_concurrency", 1, max_concurrency_limit)) {
       spec.pool.max_concurrency = static_cast<std::size_t>(*v);
     }
     if (auto v = string("at_limit")) {
-      if (*v != "reject" && *v != "queue") {
+      const auto at_limit = parse_at_limit(*v);
+      if (!at_limit) {
         fail("at_limit", "is reject or queue");
       }
-      spec.pool.at_limit =
-          *v == "queue" ? core::PoolConfig::AtLimit::queue : core::PoolConfig::AtLimit::reject;
+      spec.pool.at_limit = *at_limit;
     }
     if (auto v = boolean("fresh_sandboxes")) {
       spec.pool.fresh_sandboxes = *v;
@@ -203,9 +204,6 @@ class FunctionReader {
   fs::path path(const std::string& p) const {
     return (base_ / p).lexically_normal();  // absolute paths stay as they are
   }
-  static std::chrono::milliseconds millis(double seconds) {
-    return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0 + 0.5));
-  }
 
   const json& j_;
   std::string where_;
@@ -250,6 +248,30 @@ std::vector<driver::FunctionSpec> read_function_file(const std::string& path,
     specs.push_back(std::move(spec));
   }
   return specs;
+}
+
+std::optional<core::InitMode> parse_init_mode(std::string_view text) {
+  if (text == "lazy") {
+    return core::InitMode::lazy;
+  }
+  if (text == "eager") {
+    return core::InitMode::eager;
+  }
+  return std::nullopt;
+}
+
+std::optional<core::PoolConfig::AtLimit> parse_at_limit(std::string_view text) {
+  if (text == "reject") {
+    return core::PoolConfig::AtLimit::reject;
+  }
+  if (text == "queue") {
+    return core::PoolConfig::AtLimit::queue;
+  }
+  return std::nullopt;
+}
+
+std::chrono::milliseconds milliseconds_of(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0 + 0.5));
 }
 
 std::string checked_task_root(const fs::path& dir) {

@@ -127,7 +127,7 @@ std::chrono::milliseconds seconds_flag(double s, double lo, double hi, const cha
     m << "--" << name << " must be between " << lo << " and " << hi << " seconds";
     throw po::error(m.str());
   }
-  return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000.0 + 0.5));
+  return milliseconds_of(s);
 }
 
 // The function options of the command line: the short form's function, and the defaults of
@@ -135,21 +135,25 @@ std::chrono::milliseconds seconds_flag(double s, double lo, double hi, const cha
 driver::FunctionSpec function_from_flags(const po::variables_map& vm) {
   driver::FunctionSpec spec;
   core::FunctionConfig& fn = spec.function;
-  fn.timeout = seconds_flag(vm["timeout"].as<double>(), 0.001, 900, "timeout");
-  fn.init_timeout = seconds_flag(vm["init-timeout"].as<double>(), 0.001, 900, "init-timeout");
+  fn.timeout =
+      seconds_flag(vm["timeout"].as<double>(), 0.001, core::max_timeout_seconds, "timeout");
+  fn.init_timeout = seconds_flag(vm["init-timeout"].as<double>(), 0.001, core::max_timeout_seconds,
+                                 "init-timeout");
   fn.memory_mb = vm["memory"].as<int>();
-  if (fn.memory_mb < 128 || fn.memory_mb > 10240) {
-    throw po::error("--memory must be between 128 and 10240 MB");
+  if (fn.memory_mb < core::min_memory_mb || fn.memory_mb > core::max_memory_mb) {
+    throw po::error("--memory must be between " + std::to_string(core::min_memory_mb) + " and " +
+                    std::to_string(core::max_memory_mb) + " MB");
   }
   fn.handler = vm["handler"].as<std::string>();
   fn.name = vm["function-name"].as<std::string>();
   fn.version = vm["function-version"].as<std::string>();
   fn.region = vm["region"].as<std::string>();
   const std::string init = vm["init"].as<std::string>();
-  if (init != "lazy" && init != "eager") {
+  const auto mode = parse_init_mode(init);
+  if (!mode) {
     throw po::error("--init is lazy or eager, not '" + init + "'");
   }
-  fn.init_mode = init == "eager" ? core::InitMode::eager : core::InitMode::lazy;
+  fn.init_mode = *mode;
   if (vm.count("opt-dir")) {
     spec.opt_dirs = vm["opt-dir"].as<std::vector<std::string>>();
     for (const std::string& d : spec.opt_dirs) {
@@ -166,16 +170,17 @@ driver::FunctionSpec function_from_flags(const po::variables_map& vm) {
     fn.idle_shutdown = seconds_flag(idle, 0.001, 86400, "idle-shutdown");
   }
   const int max = vm["max-concurrency"].as<int>();
-  if (max < 1 || max > 1000) {
-    throw po::error("--max-concurrency must be between 1 and 1000");
+  if (max < 1 || max > max_concurrency_limit) {
+    throw po::error("--max-concurrency must be between 1 and " +
+                    std::to_string(max_concurrency_limit));
   }
   spec.pool.max_concurrency = static_cast<std::size_t>(max);
-  const std::string at_limit = vm["at-limit"].as<std::string>();
-  if (at_limit != "reject" && at_limit != "queue") {
-    throw po::error("--at-limit is reject or queue, not '" + at_limit + "'");
+  const std::string at_limit_text = vm["at-limit"].as<std::string>();
+  const auto at_limit = parse_at_limit(at_limit_text);
+  if (!at_limit) {
+    throw po::error("--at-limit is reject or queue, not '" + at_limit_text + "'");
   }
-  spec.pool.at_limit =
-      at_limit == "queue" ? core::PoolConfig::AtLimit::queue : core::PoolConfig::AtLimit::reject;
+  spec.pool.at_limit = *at_limit;
   spec.pool.fresh_sandboxes = vm.count("fresh-sandboxes") != 0;
   if (vm.count("env")) {
     for (const std::string& kv : vm["env"].as<std::vector<std::string>>()) {

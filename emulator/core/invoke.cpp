@@ -34,4 +34,10 @@ Outcome Outcome::platform_error(Status status, std::string error_type, std::stri
                  .error_message = std::move(message)};
 }
 
+Outcome Outcome::shutting_down(const std::string& request_id) {
+  return platform_error(
+      Status::failure, "Sandbox.Failure",
+      "RequestId: " + request_id + " Error: the execution environment is shutting down");
+}
+
 }  // namespace lambda_emu::core

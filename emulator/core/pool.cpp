@@ -4,16 +4,6 @@
 #include <utility>
 
 namespace lambda_emu::core {
-namespace {
-
-Outcome shutting_down(const std::string& request_id) {
-  return Outcome::platform_error(
-      Status::failure, "Sandbox.Failure",
-      "RequestId: " + request_id + " Error: the execution environment is shutting down");
-}
-
-}  // namespace
-
 Pool::Pool(FunctionConfig function, PoolConfig config, const Clock& clock, MeterFor meter_for)
     : function_(std::move(function)),
       config_(config),
@@ -57,14 +47,13 @@ void Pool::on(StartRequested&&) {
 void Pool::on(InvokeArrived&& e) {
   if (stopping_) {
     out_.actions.push_back(
-        {0, CompleteInvoke{e.invoke.request_id, shutting_down(e.invoke.request_id)}});
+        {0, CompleteInvoke{e.invoke.request_id, Outcome::shutting_down(e.invoke.request_id)}});
     return;
   }
-  if (const std::optional<SandboxId> id = free_sandbox()) {
-    take(*id, std::move(e.invoke));
-  } else if (room_for_another()) {
-    take(create(), std::move(e.invoke));
-  } else if (config_.at_limit == PoolConfig::AtLimit::queue || e.invoke.asynchronous) {
+  if (place(e.invoke)) {
+    return;
+  }
+  if (config_.at_limit == PoolConfig::AtLimit::queue || e.invoke.asynchronous) {
     queue_.push_back(std::move(e.invoke));  // Lambda's own queue holds Event invokes
   } else {
     out_.refusal = Refusal{errc::too_many_requests, "Rate Exceeded."};
@@ -133,6 +122,18 @@ SandboxId Pool::create() {
   e.box = std::make_unique<Sandbox>(function_, clock_, meter);
   sandboxes_.emplace(id, std::move(e));
   return id;
+}
+
+bool Pool::place(Invoke& invoke) {
+  if (const std::optional<SandboxId> id = free_sandbox()) {
+    take(*id, std::move(invoke));
+    return true;
+  }
+  if (room_for_another()) {
+    take(create(), std::move(invoke));
+    return true;
+  }
+  return false;
 }
 
 void Pool::take(SandboxId id, Invoke&& invoke) {
@@ -209,14 +210,7 @@ bool Pool::settle_once() {
     }
     ++it;
   }
-  while (!queue_.empty() && !stopping_) {
-    if (const std::optional<SandboxId> id = free_sandbox()) {
-      take(*id, std::move(queue_.front()));
-    } else if (room_for_another()) {
-      take(create(), std::move(queue_.front()));
-    } else {
-      break;
-    }
+  while (!queue_.empty() && !stopping_ && place(queue_.front())) {
     queue_.pop_front();
     changed = true;
   }
@@ -241,15 +235,15 @@ bool Pool::settle_once() {
 // One still finishing its last invoke counts: the next one waits inside it for the runtime.
 std::optional<SandboxId> Pool::free_sandbox() const {
   std::optional<SandboxId> best;
-  auto rank = [](const Entry& e) {
-    return std::pair(e.box->phase() == SandboxPhase::ready, e.used);
-  };
+  std::pair<bool, std::uint64_t> best_rank;
   for (const auto& [id, e] : sandboxes_) {
     if (e.retiring || e.stop_sent || e.box->open_invokes() != 0) {
       continue;
     }
-    if (!best || rank(e) > rank(sandboxes_.at(*best))) {
+    const std::pair rank(e.box->phase() == SandboxPhase::ready, e.used);
+    if (!best || rank > best_rank) {
       best = id;
+      best_rank = rank;
     }
   }
   return best;
@@ -269,7 +263,8 @@ bool Pool::quiescent(const Entry& e) {
 
 void Pool::refuse_all_queued() {
   for (const Invoke& in : queue_) {
-    out_.actions.push_back({0, CompleteInvoke{in.request_id, shutting_down(in.request_id)}});
+    out_.actions.push_back(
+        {0, CompleteInvoke{in.request_id, Outcome::shutting_down(in.request_id)}});
   }
   queue_.clear();
 }

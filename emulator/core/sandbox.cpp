@@ -77,11 +77,8 @@ std::optional<std::string> Sandbox::extension_name(const std::string& identifier
 
 void Sandbox::on(InvokeArrived&& e) {
   if (stopping_) {
-    out_.actions.push_back(CompleteInvoke{
-        e.invoke.request_id,
-        Outcome::platform_error(Status::failure, "Sandbox.Failure",
-                                "RequestId: " + e.invoke.request_id +
-                                    " Error: the execution environment is shutting down")});
+    out_.actions.push_back(
+        CompleteInvoke{e.invoke.request_id, Outcome::shutting_down(e.invoke.request_id)});
     return;
   }
   // One invoke at a time per environment; the rest wait their turn in arrival order.
@@ -797,11 +794,8 @@ void Sandbox::on(StopRequested&&) {
   stopping_ = true;
   // Every accepted invoke still gets exactly one outcome.
   for (Invoke& queued : queue_) {
-    out_.actions.push_back(CompleteInvoke{
-        queued.request_id,
-        Outcome::platform_error(Status::failure, "Sandbox.Failure",
-                                "RequestId: " + queued.request_id +
-                                    " Error: the execution environment is shutting down")});
+    out_.actions.push_back(
+        CompleteInvoke{queued.request_id, Outcome::shutting_down(queued.request_id)});
   }
   queue_.clear();
   if (init_) {
@@ -809,11 +803,8 @@ void Sandbox::on(StopRequested&&) {
     init_.reset();
   }
   if (current_) {
-    Outcome failure =
-        Outcome::platform_error(Status::failure, "Sandbox.Failure",
-                                request_error("the execution environment is shutting down"));
     if (!current_->completed) {
-      complete(std::move(failure));
+      complete(Outcome::shutting_down(current_->invoke->request_id));
     }
     finish_invoke();
   }

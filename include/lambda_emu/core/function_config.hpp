@@ -15,6 +15,11 @@ namespace lambda_emu::core {
 
 enum class InitMode { lazy, eager };
 
+// Lambda's limits on a function's settings.
+inline constexpr int min_memory_mb = 128;
+inline constexpr int max_memory_mb = 10240;
+inline constexpr int max_timeout_seconds = 900;
+
 struct FunctionConfig {
   // Defaults follow the official runtime interface emulator, so tools written for it agree.
   std::string name = "test_function";

@@ -60,6 +60,8 @@ struct Outcome {
   // Builds the {"errorType","errorMessage"} body that Lambda sends for its own errors.
   [[nodiscard]] static Outcome platform_error(Status status, std::string error_type,
                                               std::string message);
+  // Sandbox.Failure for an invoke the environment's shutdown ended or refused.
+  [[nodiscard]] static Outcome shutting_down(const std::string& request_id);
 };
 
 }  // namespace lambda_emu::core

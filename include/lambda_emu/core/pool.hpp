@@ -103,6 +103,9 @@ class Pool {
 
   SandboxId create();
   void send(SandboxId id, Event&& event);
+  // Gives the invoke to a free sandbox, else to a new one while under the limit; false, the
+  // invoke untouched, when neither is possible.
+  [[nodiscard]] bool place(Invoke& invoke);
   void take(SandboxId id, Invoke&& invoke);
   // Retires, spins down, dispatches the queue and removes stopped sandboxes until nothing
   // changes; runs after every event.
