@@ -145,7 +145,7 @@ Reply handle_rie_invoke(Call& call, driver::Emulator& emu) {
     return std::move(*refused);
   }
   return start_invoke(fn, std::get<core::Invoke>(std::move(built)), req,
-                      {render_rie_outcome, &rie_stream_front});
+                      {render_rie_outcome, &rie_stream_front, {}, false});
 }
 
 namespace {

@@ -48,7 +48,9 @@ int main(int argc, char* argv[]) {
           "{}: up to {} sandbox(es){}; invoke with: curl -s -d '{{}}' "
           "http://{}:{}/2015-03-31/functions/{}/invocations",
           name, fn->spec().pool.max_concurrency,
-          rapi ? fmt::format(", runtime API {}:{}", rapi->address().to_string(), rapi->port()) : "",
+          rapi ? fmt::format(", runtime API {}:{}{}", rapi->address().to_string(), rapi->port(),
+                             emu.private_network() ? " in each sandbox's own network" : "")
+               : "",
           host, ep.port(), fn.get() == &emu.first() ? "function" : name);
       if (const auto url = fn->url_endpoint()) {
         log->info("{}: function URL http://{}:{}/", name, url->address().to_string(), url->port());

@@ -101,6 +101,10 @@ po::options_description serve_options() {
      "auto: run the runtime and extensions with Lambda's paths (/var/task, /opt, private /tmp, "
      "sandbox.localdomain) in a private mount namespace where the kernel allows it; off: the "
      "host's paths")
+    ("network", po::value<std::string>()->default_value("shared"),
+     "shared: the sandboxes use the host's network; private: each sandbox has a network of its "
+     "own with only a loopback (fixed ports per sandbox, Runtime API at 127.0.0.1:9001, nothing "
+     "outside reachable), where the kernel allows it")
     ("event-retries", po::value<int>()->default_value(2),
      "asynchronous (Event) invokes: how often a failed one is sent again (0-2, Lambda: 2)")
     ("event-retry-delay", po::value<double>()->default_value(60),
@@ -235,6 +239,11 @@ ParsedCommand parse_serve(const std::vector<std::string>& args) {
     throw po::error("--isolation is auto or off, not '" + isolation + "'");
   }
   c.isolate = isolation == "auto";
+  const std::string network = vm["network"].as<std::string>();
+  if (network != "shared" && network != "private") {
+    throw po::error("--network is shared or private, not '" + network + "'");
+  }
+  c.private_network = network == "private";
   c.async.retries = vm["event-retries"].as<int>();
   if (c.async.retries < 0 || c.async.retries > 2) {
     throw po::error("--event-retries is 0, 1 or 2");

@@ -7,6 +7,7 @@
 
 #include "api/function_name.hpp"
 #include "driver/hex.hpp"
+#include "process/network_namespace.hpp"
 
 namespace lambda_emu::driver {
 namespace {
@@ -53,6 +54,16 @@ void Emulator::start() {
   }
   if (config_.isolate) {
     isolation_ = process::probe_isolation(log_);  // warns once, naming the reason, if refused
+  }
+  if (config_.private_network) {
+    std::string error;
+    private_network_ = process::NetworkNamespace::create(error).has_value();
+    if (!private_network_) {
+      log_.warn(
+          "--network private unavailable: {}; the sandboxes share the host's network (an "
+          "extension's fixed port is taken in one sandbox at a time)",
+          error);
+    }
   }
   if (trace_) {
     trace_->write({{"kind", "start"},
@@ -135,7 +146,8 @@ void Emulator::write_ready_file() const {
   }
   nlohmann::json ready{{"invoke", endpoint_text(invoke_endpoint())},
                        {"sandbox_paths", false},
-                       {"private_tmp", false}};
+                       {"private_tmp", false},
+                       {"private_network", private_network_}};
   nlohmann::json functions = nlohmann::json::object();
   for (const auto& fn : functions_) {
     nlohmann::json f = nlohmann::json::object();

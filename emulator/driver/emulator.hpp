@@ -38,6 +38,8 @@ struct EmulatorConfig {
   // Run the sandboxes' processes with Lambda's paths (/var/task, /opt, a private /tmp,
   // sandbox.localdomain) where the kernel allows it.
   bool isolate = true;
+  // A network namespace per sandbox, with only a loopback, where the kernel allows it.
+  bool private_network = false;
   // Hold streamed responses to Lambda's bandwidth after their first 6 MiB (section 3.3).
   bool stream_throttle = true;
   AsyncInvokes::Policy async;  // Event invokes: retries of failed ones
@@ -77,6 +79,8 @@ class Emulator {
   [[nodiscard]] LogStream& out() { return out_; }
   [[nodiscard]] process::Supervisor& supervisor() { return supervisor_; }
   [[nodiscard]] const process::IsolationSupport& isolation() const { return isolation_; }
+  // Sandboxes get networks of their own: asked for, and the kernel allowed it at start.
+  [[nodiscard]] bool private_network() const { return private_network_; }
   [[nodiscard]] TraceWriter* trace() { return trace_.get(); }
   void trace_request(std::string_view api, const Request& req);
   void trace_response(std::string_view api, const Request& req, unsigned status);
@@ -94,6 +98,7 @@ class Emulator {
   SteadyClock clock_;
   process::Supervisor supervisor_;
   process::IsolationSupport isolation_;  // probed once at start
+  bool private_network_ = false;         // likewise
   std::unique_ptr<TraceWriter> trace_;
   std::mt19937_64 rng_;
   Listener<Emulator> invoke_listener_;

@@ -32,6 +32,57 @@ std::string endpoint_text(const tcp::endpoint& ep) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
+// A network of its own for the sandbox, when the emulator runs sandboxes so and the kernel lets
+// it (the emulator's probe said so at start; a refusal now is logged and the host's is used).
+std::shared_ptr<const process::NetworkNamespace> sandbox_network(FunctionHost& function) {
+  if (!function.emulator().private_network()) {
+    return nullptr;
+  }
+  std::string error;
+  auto ns = process::NetworkNamespace::create(error);
+  if (!ns) {
+    function.log().warn("sandbox of {} shares the host's network: {}", function.function().name,
+                        error);
+    return nullptr;
+  }
+  return std::make_shared<const process::NetworkNamespace>(std::move(*ns));
+}
+
+// Inside a network of its own the Runtime API is where Lambda puts it, 127.0.0.1:9001 (or the
+// configured port), in every sandbox; else `port` on the host.
+tcp::acceptor runtime_api_acceptor(FunctionHost& function, const process::NetworkNamespace* network,
+                                   std::uint16_t port) {
+  const EmulatorConfig& config = function.emulator().config();
+  const net::ip::address host = net::ip::make_address(config.runtime_api_host);
+  if (!network) {
+    return listening_acceptor(function.emulator().io_context(), tcp::endpoint(host, port));
+  }
+  const std::uint16_t inside = config.runtime_api_port != 0 ? config.runtime_api_port : 9001;
+  std::error_code ec;
+  const int socket = network->socket(host.is_v6() ? AF_INET6 : AF_INET, SOCK_STREAM, ec);
+  if (socket < 0) {
+    throw std::system_error(ec, "socket in the sandbox's network");
+  }
+  return listening_acceptor(function.emulator().io_context(), tcp::endpoint(host, inside), socket);
+}
+
+telemetry::Hub::Options hub_options(std::shared_ptr<const process::NetworkNamespace> network) {
+  telemetry::Hub::Options options;
+  if (network) {
+    options.open_socket = [network](tcp::socket& socket) {
+      std::error_code ec;
+      const int fd = network->socket(AF_INET, SOCK_STREAM, ec);
+      if (fd >= 0) {
+        error_code assign_ec;
+        socket.assign(tcp::v4(), fd, assign_ec);
+        return assign_ec;
+      }
+      return error_code(ec.value(), boost::system::system_category());
+    };
+  }
+  return options;
+}
+
 std::int64_t epoch_ms(WallTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
@@ -44,10 +95,11 @@ SandboxHost::SandboxHost(FunctionHost& function, core::SandboxId id, FunctionSpe
       id_(id),
       spec_(std::move(spec)),
       meter_(function.clock()),
-      listener_(function.emulator().io_context(), function.emulator().config().runtime_api_host,
-                port, runtime_routes(), "runtime", *this),
+      network_(sandbox_network(function)),
+      listener_(runtime_api_acceptor(function, network_.get(), port), runtime_routes(), "runtime",
+                *this),
       hub_(function.emulator().io_context(), function.clock(), function.log(),
-           spec_.function.region) {
+           spec_.function.region, hub_options(network_)) {
   std::mt19937_64 rng(std::random_device{}());
   log_stream_ = make_log_stream(spec_.function, function.clock().wall_now(), rng);
   if (function.emulator().isolation().available) {
@@ -60,7 +112,8 @@ void SandboxHost::start() {
   if (tracing()) {
     trace({{"kind", "sandbox"},
            {"runtime_api", endpoint_text(runtime_api_endpoint())},
-           {"sandbox_paths", isolated_}});
+           {"sandbox_paths", isolated_},
+           {"private_network", private_network()}});
   }
 }
 
@@ -73,6 +126,7 @@ void SandboxHost::spawn(core::ProcessRef process) {
   telemetry::LogSource source = telemetry::LogSource::extension;
   const std::string task_root = process::sandbox_task_root(isolated_, spec_.task_root);
   launch.isolation = isolated_ ? &isolation_ : nullptr;
+  launch.joins.network_namespace = network_ ? network_->fd() : -1;
   if (process.is_runtime()) {
     launch.argv = runtime_argv();
     launch.env = process::runtime_environment(spec_.function, runtime_api, task_root, log_stream_,

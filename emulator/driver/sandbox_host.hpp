@@ -20,6 +20,7 @@
 #include "lambda_emu/core/pool.hpp"
 #include "process/isolation.hpp"
 #include "process/memory_meter.hpp"
+#include "process/network_namespace.hpp"
 #include "process/output_lines.hpp"
 #include "process/sandbox_files.hpp"
 #include "telemetry/hub.hpp"
@@ -75,6 +76,7 @@ class SandboxHost : public std::enable_shared_from_this<SandboxHost> {
   [[nodiscard]] tcp::endpoint runtime_api_endpoint() const { return listener_.endpoint(); }
   [[nodiscard]] bool isolated() const { return isolated_; }
   [[nodiscard]] bool private_tmp() const { return isolated_ && !isolation_.tmp_dir.empty(); }
+  [[nodiscard]] bool private_network() const { return network_ != nullptr; }
 
  private:
   struct ParkedNext {
@@ -98,6 +100,8 @@ class SandboxHost : public std::enable_shared_from_this<SandboxHost> {
   core::SandboxId id_;
   FunctionSpec spec_;  // as it was when the sandbox was created
   process::ProcMemoryMeter meter_;
+  // Its own network, when the emulator runs sandboxes so; shared with its telemetry connections.
+  std::shared_ptr<const process::NetworkNamespace> network_;
   Listener<SandboxHost> listener_;
   telemetry::Hub hub_;
   std::optional<process::SandboxFiles> files_;  // outlives every launched process

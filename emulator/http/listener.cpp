@@ -7,17 +7,30 @@
 
 namespace lambda_emu {
 
+tcp::acceptor listening_acceptor(net::io_context& ioc, const tcp::endpoint& ep, int socket) {
+  tcp::acceptor acceptor(ioc);
+  if (socket >= 0) {
+    acceptor.assign(ep.protocol(), socket);
+  } else {
+    acceptor.open(ep.protocol());
+  }
+  acceptor.set_option(net::socket_base::reuse_address(true));
+  acceptor.bind(ep);
+  acceptor.listen(net::socket_base::max_listen_connections);
+  return acceptor;
+}
+
 template <class Scope>
 Listener<Scope>::Listener(net::io_context& ioc, const std::string& host, std::uint16_t port,
                           std::span<const BasicRoute<Scope>> routes, std::string_view api,
                           Scope& scope)
-    : acceptor_(ioc), routes_(routes), api_(api), scope_(scope) {
-  const tcp::endpoint ep(net::ip::make_address(host), port);
-  acceptor_.open(ep.protocol());
-  acceptor_.set_option(net::socket_base::reuse_address(true));
-  acceptor_.bind(ep);
-  acceptor_.listen(net::socket_base::max_listen_connections);
-}
+    : Listener(listening_acceptor(ioc, tcp::endpoint(net::ip::make_address(host), port)), routes,
+               api, scope) {}
+
+template <class Scope>
+Listener<Scope>::Listener(tcp::acceptor listening, std::span<const BasicRoute<Scope>> routes,
+                          std::string_view api, Scope& scope)
+    : acceptor_(std::move(listening)), routes_(routes), api_(api), scope_(scope) {}
 
 template <class Scope>
 void Listener<Scope>::start(std::weak_ptr<void> owner) {

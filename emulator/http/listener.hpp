@@ -13,12 +13,19 @@
 
 namespace lambda_emu {
 
+// An acceptor listening on `ep`, through `socket` when one is given (a socket made elsewhere: in a
+// sandbox's network namespace). Throws on failure: a startup error.
+[[nodiscard]] tcp::acceptor listening_acceptor(net::io_context& ioc, const tcp::endpoint& ep,
+                                               int socket = -1);
+
 template <class Scope>
 class Listener {
  public:
   // Binds now (throws on failure: a startup error), accepts after start().
   Listener(net::io_context& ioc, const std::string& host, std::uint16_t port,
            std::span<const BasicRoute<Scope>> routes, std::string_view api, Scope& scope);
+  Listener(tcp::acceptor listening, std::span<const BasicRoute<Scope>> routes, std::string_view api,
+           Scope& scope);
 
   // With `owner` set, the accept loop and every connection keep it alive until they end (a
   // sandbox's listener outlives the sandbox by as long as its connections take to close).

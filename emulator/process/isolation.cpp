@@ -225,7 +225,20 @@ std::string overlay_options(const std::vector<std::string>& opt_dirs) {
 
 // --- the setup -----------------------------------------------------------------------------------
 
-SandboxSetup::SandboxSetup(const IsolationSpec& spec) {
+SandboxSetup::SandboxSetup(const SandboxJoins& joins, const IsolationSpec* isolation) {
+  if (joins.network_namespace >= 0) {
+    Step s;
+    s.kind = Kind::setns;
+    s.fd = joins.network_namespace;
+    s.unshare_flags = CLONE_NEWNET;
+    s.namespace_step = true;
+    s.description = "setns(CLONE_NEWNET)";
+    steps_.push_back(s);
+  }
+  if (!isolation || !isolation->support.available) {
+    return;
+  }
+  const IsolationSpec& spec = *isolation;
   const bool user = spec.support.kind == NamespaceKind::user_and_mount;
   Step ns;
   ns.kind = Kind::unshare;
@@ -316,6 +329,9 @@ int SandboxSetup::enter(std::size_t* failed_step) const noexcept {
     const Step& s = steps_[i];
     int rc = 0;
     switch (s.kind) {
+      case Kind::setns:
+        rc = ::setns(s.fd, s.unshare_flags);
+        break;
       case Kind::unshare:
         rc = ::unshare(s.unshare_flags);
         break;

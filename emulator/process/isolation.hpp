@@ -4,8 +4,9 @@
 // namespace that shows: the task root read-only at /var/task, the layers merged read-only at /opt
 // (overlayfs; later layers win), a /tmp private to the sandbox that survives its process
 // restarts, and an /etc/hosts that names 127.0.0.1 `sandbox.localdomain` and `sandbox`. Everything
-// else, the network included, stays the host's: the runtime needs the host's node and libc, and
-// 127.0.0.1 must reach the Runtime API. Elsewhere the processes see the host's paths.
+// else stays the host's: the runtime needs the host's node and libc. The network is the host's too
+// unless the sandbox has one of its own (network_namespace.hpp; SandboxJoins). Elsewhere the
+// processes see the host's paths.
 //
 // The driver, once at start (probe_isolation itself warns once, naming the reason, when the
 // kernel refuses):
@@ -108,11 +109,19 @@ struct IsolationDecision {
 
 // --- in the child ------------------------------------------------------------------------------
 
+// What a sandbox's processes join before anything else, whether or not they are isolated.
+struct SandboxJoins {
+  int network_namespace = -1;  // NetworkNamespace::fd(), or -1: the host's network
+  [[nodiscard]] bool empty() const { return network_namespace < 0; }
+};
+
 // The setup steps of one launch, every string and path prepared before fork, so the child runs
-// only raw system calls (unshare, open, write, mount) between fork and execve.
+// only raw system calls (setns, unshare, open, write, mount) between fork and execve.
 class SandboxSetup {
  public:
-  explicit SandboxSetup(const IsolationSpec& spec);
+  // The joins first: a user namespace entered later could no longer join them.
+  SandboxSetup(const SandboxJoins& joins, const IsolationSpec* spec);
+  explicit SandboxSetup(const IsolationSpec& spec) : SandboxSetup({}, &spec) {}
 
   // In the child, between fork and execve; async-signal-safe. Returns 0, or the errno of the
   // failed step and its index in *failed_step. The caller chdirs to the cwd afterwards (a cwd
@@ -120,6 +129,7 @@ class SandboxSetup {
   int enter(std::size_t* failed_step) const noexcept;
 
   [[nodiscard]] std::size_t size() const { return steps_.size(); }
+  [[nodiscard]] bool empty() const { return steps_.empty(); }
   // "mount /opt (overlay of 2 layers)": for error messages, in the parent.
   [[nodiscard]] const std::string& describe(std::size_t step) const;
   [[nodiscard]] bool is_namespace_step(std::size_t step) const;
@@ -128,11 +138,12 @@ class SandboxSetup {
   [[nodiscard]] bool drops_layers() const { return drops_layers_; }
 
  private:
-  enum class Kind { unshare, write_file, mount };
+  enum class Kind { setns, unshare, write_file, mount };
   struct Step {
     Kind kind = Kind::mount;
-    int unshare_flags = 0;
-    std::string path;  // write_file: the file; mount: the target
+    int unshare_flags = 0;  // unshare, and setns's namespace type
+    int fd = -1;            // setns
+    std::string path;       // write_file: the file; mount: the target
     std::string content;
     bool optional = false;  // write_file: ENOENT is fine (/proc/self/setgroups before 3.19)
     std::string source, fstype, data;

@@ -65,7 +65,7 @@ std::string spawn(const std::string& exe, char* const* argv, char* const* envp,
   return err == 0 ? std::string() : exec_error(exe, err);
 }
 
-// What the isolated child reports through its error pipe before it gives up.
+// What the child reports through its error pipe before it gives up.
 struct ChildFailure {
   int error;
   int step;  // a SandboxSetup step, or -1: setpgid, dup2, chdir or execve
@@ -74,8 +74,8 @@ struct ChildFailure {
 // The same as spawn(), with the sandbox set up between fork and execve. Everything the child
 // touches is prepared here first: between fork and execve it makes only async-signal-safe calls.
 // A CLOEXEC pipe carries a failure back; it closes unwritten on a successful execve.
-std::string spawn_isolated(const SandboxSetup& setup, const std::string& exe, char* const* argv,
-                           char* const* envp, const std::string& cwd, int out, pid_t& pid_out) {
+std::string spawn_with_setup(const SandboxSetup& setup, const std::string& exe, char* const* argv,
+                             char* const* envp, const std::string& cwd, int out, pid_t& pid_out) {
   const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   int err_pipe[2];
   if (null_fd < 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -176,14 +176,14 @@ Launched Supervisor::launch(const LaunchSpec& spec, LineFn on_line, ExitFn on_ex
   auto cenv = c_strings(spec.env);
   pid_t pid = -1;
   const bool isolated = spec.isolation && spec.isolation->support.available;
-  if (isolated) {
-    const SandboxSetup setup(*spec.isolation);
+  const SandboxSetup setup(spec.joins, spec.isolation);
+  if (!setup.empty()) {
     if (setup.drops_layers() && !warned_layers_) {
       warned_layers_ = true;
       log_.warn("overlayfs refused: /opt shows only the last of {} layers",
                 spec.isolation->opt_dirs.size());
     }
-    result.error = spawn_isolated(setup, exe, cargv.data(), cenv.data(), spec.cwd, fds[1], pid);
+    result.error = spawn_with_setup(setup, exe, cargv.data(), cenv.data(), spec.cwd, fds[1], pid);
   } else {
     result.error = spawn(exe, cargv.data(), cenv.data(), spec.cwd, fds[1], pid);
   }
@@ -196,7 +196,8 @@ Launched Supervisor::launch(const LaunchSpec& spec, LineFn on_line, ExitFn on_ex
   result.pid = pid;
   children_[pid] = Child{std::move(on_exit)};
   result.output = OutputLines::start(ioc_, fds[0], std::move(on_line));
-  log_.debug("[pid {}] started {}{}", pid, exe, isolated ? " (isolated)" : "");
+  log_.debug("[pid {}] started {}{}{}", pid, exe, isolated ? " (isolated)" : "",
+             spec.joins.network_namespace >= 0 ? " (private network)" : "");
   return result;
 }
 

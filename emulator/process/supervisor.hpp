@@ -34,6 +34,7 @@ struct LaunchSpec {
   // Set (and support.available): fork, SandboxSetup, chdir, execve instead of posix_spawn. The
   // spec must outlive the call only.
   const IsolationSpec* isolation = nullptr;
+  SandboxJoins joins;
 };
 
 struct Launched {

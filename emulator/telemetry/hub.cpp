@@ -226,6 +226,12 @@ class Hub::Subscriber : public std::enable_shared_from_this<Subscriber> {
     read_buffer_.clear();
     stream_->expires_after(options_.request_timeout);
     error_code ec;
+    if (options_.open_socket) {
+      if (ec = options_.open_socket(stream_->socket()); ec) {
+        stream_.reset();
+        co_return "socket: " + ec.message();
+      }
+    }
     co_await stream_->async_connect(endpoint(), net::redirect_error(net::use_awaitable, ec));
     if (stopped_) {
       co_return "stopped";

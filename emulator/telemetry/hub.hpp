@@ -11,6 +11,7 @@
 //   hub.init_finished();  ...  hub.flush();  /* at SHUTDOWN */  hub.stop();
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -40,6 +41,9 @@ class Hub {
     std::size_t max_queued_bytes = 8u << 20;
     // Log lines kept during Init for late subscribers (platform records are always kept).
     std::size_t max_replay_bytes = 4u << 20;
+    // Opens the socket of each new connection to a listener; empty: in the emulator's own
+    // network. A sandbox with a network of its own makes them there.
+    std::function<error_code(tcp::socket&)> open_socket;
   };
 
   struct Counters {

@@ -158,4 +158,29 @@ struct Marker {
   std::filesystem::path path;
 };
 
+// An event for test-runtime that proves invokes run at the same time: each handler says it
+// arrived in `go`'s directory, then waits until the test creates `go`.
+inline std::string rendezvous(const Marker& go) {
+  return json{{"do", "rendezvous"}, {"dir", go.path.parent_path().string()}}.dump();
+}
+
+// Waits until exactly `n` rendezvous handlers arrived in `go`'s directory.
+inline bool wait_for_arrivals(const Marker& go, std::size_t n,
+                              std::chrono::seconds timeout = std::chrono::seconds(60)) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::size_t arrived = 0;
+    for (const auto& e : std::filesystem::directory_iterator(go.path.parent_path())) {
+      arrived += e.path().filename().string().starts_with("arrived-") ? 1 : 0;
+    }
+    if (arrived >= n) {
+      return arrived == n;
+    }
+    if (std::chrono::steady_clock::now() > until) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 }  // namespace lambda_emu::testing

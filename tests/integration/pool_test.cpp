@@ -12,28 +12,6 @@ using namespace lambda_emu::testing;
 
 namespace {
 
-std::string rendezvous(const Marker& go) {
-  return json{{"do", "rendezvous"}, {"dir", go.path.parent_path().string()}}.dump();
-}
-
-// Waits until `n` handlers said they arrived in `go`'s directory (they run at the same time).
-bool wait_for_arrivals(const Marker& go, std::size_t n, std::chrono::seconds timeout = 60s) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    std::size_t arrived = 0;
-    for (const auto& e : std::filesystem::directory_iterator(go.path.parent_path())) {
-      arrived += e.path().filename().string().starts_with("arrived-") ? 1 : 0;
-    }
-    if (arrived >= n) {
-      return arrived == n;
-    }
-    if (std::chrono::steady_clock::now() > until) {
-      return false;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-}
-
 std::string function_path(std::string_view name, std::string_view what = "invocations") {
   return "/2015-03-31/functions/" + std::string(name) + "/" + std::string(what);
 }

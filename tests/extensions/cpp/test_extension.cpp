@@ -17,6 +17,8 @@
 //                           next-after-shutdown | init-error | exit-error | no-register |
 //                           never-next | telemetry:<types>
 //   --listener-delay MS     telemetry listener answers each batch after MS
+//   --listener-port N       telemetry listener on this port (default: any free one), as
+//                           published extensions fix theirs (4243); a port in use aborts
 //   --fail-first N          telemetry listener answers the first N deliveries with 500
 //   --http10                telemetry listener answers HTTP/1.0 + Connection: close and refuses
 //                           chunked bodies (listeners that read exactly Content-Length)
@@ -73,6 +75,7 @@ struct Options {
   std::string record;
   std::string mode = "fast";
   std::int64_t listener_delay_ms = 0;
+  std::uint16_t listener_port = 0;
   std::int64_t fail_first = 0;
   bool http10 = false;
   json buffering = json::object();
@@ -249,11 +252,11 @@ class ApiClient {
 // One thread accepts, one thread per connection serves (the emulator may open several).
 class TelemetryListener {
  public:
-  TelemetryListener(std::int64_t delay_ms, bool http10, std::int64_t fail_first)
+  TelemetryListener(std::int64_t delay_ms, bool http10, std::int64_t fail_first, std::uint16_t port)
       : delay_ms_(delay_ms), http10_(http10), fail_left_(fail_first) {
     acceptor_.open(tcp::v4());
     acceptor_.set_option(tcp::acceptor::reuse_address(true));
-    acceptor_.bind({asio::ip::make_address_v4("127.0.0.1"), 0});
+    acceptor_.bind({asio::ip::make_address_v4("127.0.0.1"), port});
     acceptor_.listen();
     std::thread([this] { accept_loop(); }).detach();
   }
@@ -434,7 +437,7 @@ class Extension {
   }
 
   void subscribe(std::string_view types) {
-    listener_.emplace(opt_.listener_delay_ms, opt_.http10, opt_.fail_first);
+    listener_.emplace(opt_.listener_delay_ms, opt_.http10, opt_.fail_first, opt_.listener_port);
     json buffering = {{"timeoutMs", 25}};
     buffering.update(opt_.buffering);
     json type_list = json::array();
@@ -539,12 +542,12 @@ bool known_mode(std::string_view m) {
 }
 
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(
-      stderr,
-      "test-extension: %s\nusage: test-extension [--name N] [--events LIST] [--record "
-      "FILE] [--mode M] [--listener-delay MS] [--fail-first N] [--http10] [--buffering JSON] "
-      "[--accept-account-id] [--register-delay MS] [--init-delay MS]\n",
-      why);
+  std::fprintf(stderr,
+               "test-extension: %s\nusage: test-extension [--name N] [--events LIST] [--record "
+               "FILE] [--mode M] [--listener-delay MS] [--listener-port N] [--fail-first N] "
+               "[--http10] [--buffering JSON] "
+               "[--accept-account-id] [--register-delay MS] [--init-delay MS]\n",
+               why);
   std::exit(2);
 }
 
@@ -566,6 +569,8 @@ Options parse(int argc, char** argv) {
       opt.record = value();
     } else if (arg == "--mode") {
       opt.mode = value();
+    } else if (arg == "--listener-port") {
+      opt.listener_port = static_cast<std::uint16_t>(std::atoi(value().c_str()));
     } else if (arg == "--listener-delay") {
       opt.listener_delay_ms = std::atoll(value().c_str());
     } else if (arg == "--fail-first") {

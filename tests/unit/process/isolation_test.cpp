@@ -80,7 +80,7 @@ Output run(net::io_context& ioc, process::Supervisor& sup, std::vector<std::stri
   bool exited = false;
   bool ended = false;
   const process::Launched l = sup.launch(
-      {std::move(argv), {"PATH=/usr/bin:/bin"}, cwd, isolation},
+      {std::move(argv), {"PATH=/usr/bin:/bin"}, cwd, isolation, {}},
       [&](std::string_view line) {
         if (line == "END") {
           ended = true;
