@@ -50,6 +50,7 @@ class FunctionReader {
                                                 "idle_shutdown",
                                                 "function_url_port",
                                                 "disable_extensions",
+                                                "freeze",
                                                 "version"};
     if (!j_.is_object()) {
       fail("", "must be an object");
@@ -104,6 +105,9 @@ class FunctionReader {
     }
     if (auto v = boolean("disable_extensions")) {
       fn.extensions_enabled = !*v;
+    }
+    if (auto v = boolean("freeze")) {
+      fn.freeze = *v;
     }
     if (auto v = number("function_url_port", 0, 65535)) {
       spec.url_port = static_cast<std::uint16_t>(*v);

@@ -97,6 +97,9 @@ po::options_description serve_options() {
     ("idle-shutdown", po::value<double>()->default_value(0),
      "seconds without invokes after which a sandbox spins down (SHUTDOWN spindown; "
      "the next invoke there is a cold start); 0: never")
+    ("freeze", po::value<std::string>()->default_value("on"),
+     "on: freeze each sandbox's processes between invokes, as Lambda does (cgroup freezer, else "
+     "SIGSTOP/SIGCONT of their process groups); off: let them run")
     ("isolation", po::value<std::string>()->default_value("auto"),
      "auto: run the runtime and extensions with Lambda's paths (/var/task, /opt, private /tmp, "
      "sandbox.localdomain) in a private mount namespace where the kernel allows it; off: the "
@@ -170,6 +173,11 @@ driver::FunctionSpec function_from_flags(const po::variables_map& vm) {
     spec.opt_dirs = {"/opt"};
   }
   fn.extensions_enabled = vm.count("disable-extensions") == 0;
+  const std::string freeze = vm["freeze"].as<std::string>();
+  if (freeze != "on" && freeze != "off") {
+    throw po::error("--freeze is on or off, not '" + freeze + "'");
+  }
+  fn.freeze = freeze == "on";
   if (const double idle = vm["idle-shutdown"].as<double>(); idle != 0) {
     fn.idle_shutdown = seconds_flag(idle, 0.001, 86400, "idle-shutdown");
   }

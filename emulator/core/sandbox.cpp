@@ -57,6 +57,7 @@ Sandbox::Sandbox(FunctionConfig config, const Clock& clock, MemoryMeter& meter)
 Result Sandbox::handle(Event&& event) {
   out_ = Result{};
   std::visit([this](auto&& e) { on(std::move(e)); }, std::move(event));
+  freeze_if_idle();
   return std::move(out_);
 }
 
@@ -128,6 +129,7 @@ void Sandbox::dispatch() {
 // The event goes to the runtime and, at the same time, INVOKE to every subscribed extension
 // (section 6.2, C41).
 void Sandbox::deliver() {
+  thaw();
   current_->delivered = clock_.now();
   last_delivered_id_ = current_->invoke->request_id;
   set_runtime(RuntimeState::running);
@@ -239,6 +241,7 @@ void Sandbox::fail_invoke(Outcome outcome, Duration grace) {
 
 // Section 6.1: external extensions start first; the runtime once they have all registered.
 void Sandbox::start_init(InitPhase phase) {
+  thaw();  // what is left of a frozen environment's processes (new ones would start frozen)
   initialized_before_ = true;
   ++generation_;
   init_ = Init{phase, clock_.now(), 0, false};
@@ -969,6 +972,7 @@ void Sandbox::send_event(Extension& x, ExtensionEvent event) {
     x.pending = std::move(event);
     return;
   }
+  thaw();
   set_extension(x, ExtensionState::running);
   out_.actions.push_back(DeliverExtensionEvent{x.identifier, std::move(event)});
 }
@@ -1006,7 +1010,23 @@ void Sandbox::set_runtime(RuntimeState s) {
 }
 
 void Sandbox::signal(ProcessRef process, Signal sig) {
+  thaw();
   out_.actions.push_back(SignalProcess{process, sig});
+}
+
+void Sandbox::freeze_if_idle() {
+  if (config_.freeze && !frozen_ && phase_ == SandboxPhase::ready && !current_ &&
+      runtime_ == RuntimeState::ready && runtime_alive_ && extensions_ready(true)) {
+    frozen_ = true;
+    out_.actions.push_back(Freeze{});
+  }
+}
+
+void Sandbox::thaw() {
+  if (frozen_) {
+    frozen_ = false;
+    out_.actions.push_back(Thaw{});
+  }
 }
 
 TimerId Sandbox::arm(Instant at) {

@@ -128,6 +128,10 @@ void FunctionHost::execute(core::PoolAction&& pa) {
             host->emit(a.record);
           } else if constexpr (std::is_same_v<A, core::Transition>) {
             host->transition(a);
+          } else if constexpr (std::is_same_v<A, core::Freeze>) {
+            host->freeze();
+          } else if constexpr (std::is_same_v<A, core::Thaw>) {
+            host->thaw();
           }
         }
       },

@@ -330,6 +330,35 @@ void SandboxHost::transition(const core::Transition& t) {
   }
 }
 
+// SIGSTOP stops every process of a group, whatever it was doing; SIGCONT resumes them. The
+// processes see nothing of it but the time that passed.
+void SandboxHost::freeze() {
+  const auto started = std::chrono::steady_clock::now();
+  hub_.freeze();
+  for (const auto& [process, pid] : pids_) {
+    function_.emulator().supervisor().kill_group(pid, SIGSTOP);
+  }
+  trace_freezer("freeze", started);
+}
+
+void SandboxHost::thaw() {
+  const auto started = std::chrono::steady_clock::now();
+  for (const auto& [process, pid] : pids_) {
+    function_.emulator().supervisor().kill_group(pid, SIGCONT);
+  }
+  hub_.thaw();
+  trace_freezer("thaw", started);
+}
+
+void SandboxHost::trace_freezer(std::string_view kind,
+                                std::chrono::steady_clock::time_point started) {
+  if (tracing()) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    trace({{"kind", kind}, {"by", "signals"}, {"us", us.count()}});
+  }
+}
+
 void SandboxHost::stopped() {
   abandon_parked_next();
   abandon_parked_events();

@@ -45,6 +45,9 @@ class SandboxHost : public std::enable_shared_from_this<SandboxHost> {
   void deliver(core::DeliverExtensionEvent&& d);
   void emit(const core::Record& record);
   void transition(const core::Transition& t);
+  // Between invokes none of its processes runs (Lambda's freeze), nor its telemetry deliveries.
+  void freeze();
+  void thaw();
   // Its sandbox stopped: nothing of it runs any more.
   void stopped();
 
@@ -90,6 +93,7 @@ class SandboxHost : public std::enable_shared_from_this<SandboxHost> {
   [[nodiscard]] std::vector<std::string> runtime_argv() const;
   [[nodiscard]] std::string process_name(core::ProcessRef process) const;
   void output_line(telemetry::LogSource source, const std::string& prefix, std::string_view line);
+  void trace_freezer(std::string_view kind, std::chrono::steady_clock::time_point started);
   void abandon_parked_next();
   void abandon_parked_events();
   // The lifecycle trace, if one is written (check first: building the event costs).

@@ -60,6 +60,24 @@ class Hub::Subscriber : public std::enable_shared_from_this<Subscriber> {
 
   void flush() { close_batch(); }
 
+  // The listener's sandbox is frozen, the listener with it: nothing new is sent, and a request
+  // in flight waits, its timeout paused, until the thaw. Lambda delivers what an invoke's end
+  // emitted (its platform.report) once the environment runs again.
+  void freeze() {
+    frozen_ = true;
+    if (stream_) {
+      stream_->expires_never();
+    }
+  }
+
+  void thaw() {
+    frozen_ = false;
+    if (stream_ && sending_) {
+      stream_->expires_after(options_.request_timeout);
+    }
+    start_delivery();
+  }
+
   [[nodiscard]] bool idle() const { return queued_bytes_ == 0 && losses_.records == 0; }
 
   void stop() {
@@ -122,7 +140,11 @@ class Hub::Subscriber : public std::enable_shared_from_this<Subscriber> {
     ++open_generation_;  // the open batch's timer, if still pending, finds nothing to do
     batch_timer_.cancel();
     ready_.push_back(std::exchange(open_, Batch{}));
-    if (!delivering_) {
+    start_delivery();
+  }
+
+  void start_delivery() {
+    if (!delivering_ && !frozen_ && !stopped_ && !ready_.empty()) {
       delivering_ = true;
       net::co_spawn(ioc_, deliver_loop(shared_from_this()),
                     [weak = weak_from_this()](std::exception_ptr e) {
@@ -163,7 +185,13 @@ class Hub::Subscriber : public std::enable_shared_from_this<Subscriber> {
       const Batch& batch = s.ready_.front();
       std::string failure;
       for (int attempt = 1;; ++attempt) {
+        if (s.frozen_) {
+          s.delivering_ = false;  // the batch stays first in line; thaw() starts again
+          co_return;
+        }
+        s.sending_ = true;
         failure = co_await s.send(batch);
+        s.sending_ = false;
         if (s.stopped_) {
           co_return;
         }
@@ -362,6 +390,8 @@ class Hub::Subscriber : public std::enable_shared_from_this<Subscriber> {
   std::size_t queued_bytes_ = 0;  // open + ready, in flight included
   Losses losses_;                 // not reported yet
   bool delivering_ = false;
+  bool sending_ = false;  // a request is in flight
+  bool frozen_ = false;
   bool stopped_ = false;
   net::steady_timer backoff_timer_;
   std::optional<beast::tcp_stream> stream_;
@@ -419,6 +449,9 @@ Hub::SubscribeResult Hub::subscribe(std::string extension_name, Subscription sub
   auto s = std::make_shared<Subscriber>(ioc_, clock_, log_, std::move(extension_name),
                                         std::move(subscription), api, options_);
   subscribers_.push_back(s);
+  if (frozen_) {
+    s->freeze();
+  }
   log_.debug("telemetry: {} subscribed ({} API), {} init events to replay", s->name,
              api == Api::telemetry ? "Telemetry" : "Logs", replay_.size());
   const std::shared_ptr<Subscriber> targets[] = {s};
@@ -441,6 +474,20 @@ void Hub::init_finished() {
   recording_init_ = false;
   replay_ = {};
   replay_bytes_ = 0;
+}
+
+void Hub::freeze() {
+  frozen_ = true;
+  for (const auto& s : subscribers_) {
+    s->freeze();
+  }
+}
+
+void Hub::thaw() {
+  frozen_ = false;
+  for (const auto& s : subscribers_) {
+    s->thaw();
+  }
 }
 
 void Hub::flush() {

@@ -83,6 +83,9 @@ class Hub {
   void init_finished();
   // Sends every open batch now instead of waiting for its timeout (e.g. at SHUTDOWN).
   void flush();
+  // The sandbox, its listeners with it, is frozen: deliveries wait for thaw() (section 11).
+  void freeze();
+  void thaw();
   // Nothing buffered and nothing in flight: every event so far was delivered or dropped.
   [[nodiscard]] bool idle() const;
   // Cancels timers and closes connections; nothing is delivered afterwards.
@@ -114,6 +117,7 @@ class Hub {
   std::vector<Item> replay_;
   std::size_t replay_bytes_ = 0;
   bool stopped_ = false;
+  bool frozen_ = false;
 };
 
 }  // namespace lambda_emu::telemetry

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -254,6 +255,12 @@ inline bool is_error_type(const HttpResult& r, int status, std::string_view type
 }
 
 // EmulatorProcess::describe() for failure messages; it can throw while a log is still empty.
+// How many telemetry envelopes of this type (e.g. "platform.report") `records` holds.
+inline std::size_t count_type(const std::vector<json>& records, std::string_view type) {
+  return static_cast<std::size_t>(std::count_if(
+      records.begin(), records.end(), [&](const json& r) { return r.value("type", "") == type; }));
+}
+
 inline std::string logs_of(const EmulatorProcess& emu) {
   try {
     return emu.describe();

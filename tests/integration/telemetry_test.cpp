@@ -25,6 +25,8 @@ namespace {
 // soon as every extension registered: its Init takes a second so that the subscribers, which
 // subscribe right after registering, are not racing it. Events with "do" still work.
 const std::string kSubscriberRuntime = "slow-init:1000";
+// The tests of delivery itself run with --freeze off: a frozen sandbox holds what an invoke's end
+// emitted until the next event, as Lambda does (freeze_test.cpp checks that).
 
 const std::regex kTime(R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z)");
 
@@ -84,11 +86,6 @@ std::size_t find_type(const std::vector<json>& records, std::string_view type,
     }
   }
   return std::string::npos;
-}
-
-std::size_t count_type(const std::vector<json>& records, std::string_view type) {
-  return static_cast<std::size_t>(std::count_if(
-      records.begin(), records.end(), [&](const json& r) { return r.value("type", "") == type; }));
 }
 
 std::string trimmed_line(std::string s) {
@@ -246,8 +243,8 @@ TEST_CASE(
   ExtensionLayer layer;
   layer.add("tel", "telemetry:platform,function,extension");
   layer.add("plain-ext");
-  EmulatorProcess emu(
-      test_runtime(kSubscriberRuntime, {"--opt-dir", layer.dir(), "--memory", "512"}));
+  EmulatorProcess emu(test_runtime(
+      kSubscriberRuntime, {"--opt-dir", layer.dir(), "--memory", "512", "--freeze", "off"}));
   const HttpResult first = invoke(emu, R"({"do":"print","lines":["hello telemetry"]})");
   const HttpResult second = invoke(emu, R"({"do":"echo","pad":"abc"})");
   INFO(logs_of(emu));
@@ -428,7 +425,8 @@ TEST_CASE("telemetry: a batch is flushed when it reaches maxItems",
   // A timeout far beyond this test's waits: only maxItems can flush in time.
   layer.add("batcher", "telemetry:function",
             {"--buffering", R"({"maxItems":1000,"timeoutMs":30000})"});
-  EmulatorProcess emu(test_runtime(kSubscriberRuntime, {"--opt-dir", layer.dir()}));
+  EmulatorProcess emu(
+      test_runtime(kSubscriberRuntime, {"--opt-dir", layer.dir(), "--freeze", "off"}));
   json lines = json::array();
   for (int i = 0; i < 2500; ++i) {
     lines.push_back("flood line " + std::to_string(i));
@@ -480,7 +478,8 @@ TEST_CASE("telemetry: HTTP/1.0 and slow listeners get every record once, in orde
   ExtensionLayer layer;
   layer.add("old-listener", "telemetry:platform,function", {"--http10"});
   layer.add("slow-listener", "telemetry:platform,function", {"--listener-delay", "200"});
-  EmulatorProcess emu(test_runtime(kSubscriberRuntime, {"--opt-dir", layer.dir()}));
+  EmulatorProcess emu(
+      test_runtime(kSubscriberRuntime, {"--opt-dir", layer.dir(), "--freeze", "off"}));
   constexpr int kInvokes = 3;
   for (int i = 0; i < kInvokes; ++i) {
     REQUIRE(
@@ -643,9 +642,10 @@ TEST_CASE("telemetry: a Node.js extension built on the http module receives the 
                        shell_quote(source_path("tests/extensions/node/telemetry-extension")) +
                        "\n");
   layer.add("plain-ext");
-  EmulatorProcess emu(test_runtime(kSubscriberRuntime, {"--opt-dir", layer.dir(), "--env",
-                                                        "TELEMETRY_OUT={tmp}/node-telemetry.jsonl",
-                                                        "--env", "LAMBDA_EMU_NODE=" + node}));
+  EmulatorProcess emu(
+      test_runtime(kSubscriberRuntime,
+                   {"--opt-dir", layer.dir(), "--env", "TELEMETRY_OUT={tmp}/node-telemetry.jsonl",
+                    "--freeze", "off", "--env", "LAMBDA_EMU_NODE=" + node}));
   const HttpResult first = invoke(emu, R"({"do":"print","lines":["hello from the node test"]})");
   const HttpResult second = invoke(emu, R"({"do":"echo"})");
   INFO(logs_of(emu));

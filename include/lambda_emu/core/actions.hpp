@@ -66,10 +66,17 @@ struct Transition {
   std::string_view from;
   std::string_view to;
 };
+// Lambda freezes an environment that has nothing to do: the invoke (or Init) is over, the runtime
+// and the INVOKE-subscribed extensions wait in their next calls. None of its processes runs until
+// Thaw, which comes before the next event is delivered and before any signal (a frozen process
+// could not act on it).
+struct Freeze {};
+struct Thaw {};
 // Everything is down: no process, no invoke, nothing armed.
 struct Stopped {};
 
 using Action = std::variant<Spawn, SignalProcess, DeliverInvoke, DeliverExtensionEvent, StartStream,
-                            CompleteInvoke, ArmTimer, CancelTimer, EmitRecord, Transition, Stopped>;
+                            CompleteInvoke, ArmTimer, CancelTimer, EmitRecord, Transition, Freeze,
+                            Thaw, Stopped>;
 
 }  // namespace lambda_emu::core

@@ -38,6 +38,8 @@ struct FunctionConfig {
   std::vector<std::string> extensions;
   // Off: no extension is launched and the Extensions and Telemetry APIs answer 404 (C49).
   bool extensions_enabled = true;
+  // Freeze the environment between events, as Lambda does (Freeze/Thaw actions).
+  bool freeze = true;
   // Idle time after which the environment spins down (SHUTDOWN `spindown`); zero: never.
   std::chrono::milliseconds idle_shutdown{0};
   // The runtime's share of a shutdown with external extensions before SIGKILL (section 6.3:

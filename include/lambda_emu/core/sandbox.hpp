@@ -51,6 +51,7 @@ class Sandbox {
   [[nodiscard]] Result handle(Event&& event);
 
   [[nodiscard]] SandboxPhase phase() const { return phase_; }
+  [[nodiscard]] bool frozen() const { return frozen_; }
   [[nodiscard]] RuntimeState runtime_state() const { return runtime_; }
   [[nodiscard]] const FunctionConfig& config() const { return config_; }
   // Invokes accepted but not yet completed (queued or running); zero once stopped.
@@ -160,6 +161,9 @@ class Sandbox {
   void set_extension(Extension& x, ExtensionState s);
   void send_event(Extension& x, ExtensionEvent event);
 
+  // Freezes an environment left with nothing to do; thaws before anything reaches it.
+  void freeze_if_idle();
+  void thaw();
   void set_phase(SandboxPhase p);
   void set_runtime(RuntimeState s);
   void signal(ProcessRef process, Signal sig);
@@ -177,6 +181,7 @@ class Sandbox {
   Generation generation_ = 0;
   bool runtime_alive_ = false;
   bool stopping_ = false;
+  bool frozen_ = false;
   bool initialized_before_ = false;  // any init ran here: later ones run inside an invoke
   bool registration_open_ = false;   // until the runtime's first /next (C36)
   std::optional<Init> init_;
