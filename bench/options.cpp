@@ -24,6 +24,8 @@ N sandboxes, and cold start.
 
 options:
   --emulator PATH       lambda-emu binary (default: lambda-emu next to this binary)
+  --emulator-arg ARG    one more argument for every `lambda-emu serve` the bench starts
+                        (repeatable), e.g. --emulator-arg --freeze --emulator-arg off
   --runtime PATH        runtime binary (default: test-runtime next to this binary)
   --extension PATH      test-extension binary (default: test-extension next to this binary)
   --sizes LIST          payload sizes, e.g. 100,100K,1M (K=1000, Ki=1024; default 100,100K,1M)
@@ -142,6 +144,8 @@ Options parse_options(int argc, char** argv) {
       std::exit(0);
     } else if (arg == "--emulator") {
       o.emulator = value();
+    } else if (arg == "--emulator-arg") {
+      o.emulator_args.push_back(value());
     } else if (arg == "--runtime") {
       o.runtime = value();
     } else if (arg == "--extension") {

@@ -9,6 +9,7 @@ namespace bench {
 
 struct Options {
   std::string emulator;
+  std::vector<std::string> emulator_args;  // added to every `lambda-emu serve`
   std::string runtime;
   std::string extension;  // test-extension, for the extension and telemetry parts
   std::vector<std::size_t> sizes{100, 100'000, 1'000'000};

@@ -41,6 +41,7 @@ Child start_emulator(Context& ctx, const std::vector<int>& cpus, const EmulatorL
   if (!launch.opt_dir.empty())
     so.argv.insert(so.argv.end(), {"--opt-dir", launch.opt_dir});
   so.argv.insert(so.argv.end(), launch.options.begin(), launch.options.end());
+  so.argv.insert(so.argv.end(), ctx.opt.emulator_args.begin(), ctx.opt.emulator_args.end());
   so.argv.insert(so.argv.end(), {"--", ctx.opt.runtime});
   so.output_path = launch.output_path.empty() ? ctx.opt.emulator_log : launch.output_path;
   so.cpus = cpus;

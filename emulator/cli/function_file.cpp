@@ -47,6 +47,8 @@ class FunctionReader {
                                                 "max_concurrency",
                                                 "at_limit",
                                                 "fresh_sandboxes",
+                                                "provisioned_concurrency",
+                                                "proactive_init",
                                                 "idle_shutdown",
                                                 "function_url_port",
                                                 "disable_extensions",
@@ -102,6 +104,15 @@ class FunctionReader {
     }
     if (auto v = boolean("fresh_sandboxes")) {
       spec.pool.fresh_sandboxes = *v;
+    }
+    if (auto v = number("provisioned_concurrency", 0, max_concurrency_limit)) {
+      spec.pool.provisioned = static_cast<std::size_t>(*v);
+    }
+    if (auto v = number("proactive_init", 0, 1)) {
+      spec.pool.proactive = *v;
+    }
+    if (spec.pool.provisioned > spec.pool.max_concurrency) {
+      fail("provisioned_concurrency", "is more than max_concurrency");
     }
     if (auto v = boolean("disable_extensions")) {
       fn.extensions_enabled = !*v;

@@ -32,11 +32,18 @@ int main(int argc, char* argv[]) {
   mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // The cgroups' parent directories go once every sandbox's are gone, with the io_context.
+  process::CgroupSupport cgroups;
+  struct RemoveCgroupParents {
+    process::CgroupSupport& support;
+    ~RemoveCgroupParents() { process::remove_cgroup_parents(support); }
+  } remove_parents{cgroups};
   try {
     net::io_context ioc(1);
     driver::LogStream out(ioc, STDOUT_FILENO);
     driver::Emulator emu(ioc, std::move(cmd.config), *log, out, [&ioc] { ioc.stop(); });
     emu.start();
+    cgroups = emu.cgroups();
 
     const tcp::endpoint ep = emu.invoke_endpoint();
     const std::string host = ep.address().to_string();
@@ -52,6 +59,12 @@ int main(int argc, char* argv[]) {
                              emu.private_network() ? " in each sandbox's own network" : "")
                : "",
           host, ep.port(), fn.get() == &emu.first() ? "function" : name);
+      if (emu.config().cpu_scaling && emu.cgroups().cpu.version != process::CgroupVersion::none) {
+        const int mb = fn->spec().function.memory_mb;
+        const process::CpuQuota q = process::cpu_quota_for_memory(mb, process::host_cpu_count());
+        log->info("{}: {} MB, so {:.3f} of a CPU per sandbox{}", name, mb, q.cpus,
+                  q.capped ? " (capped: all of this host's CPUs)" : "");
+      }
       if (const auto url = fn->url_endpoint()) {
         log->info("{}: function URL http://{}:{}/", name, url->address().to_string(), url->port());
       }

@@ -71,6 +71,12 @@ po::options_description serve_options() {
      "as Lambda throttles) or queue (wait for a sandbox); Event invokes always wait")
     ("fresh-sandboxes", "every invoke gets a new sandbox, shut down after it: a cold start each "
      "time")
+    ("provisioned-concurrency", po::value<int>()->default_value(0),
+     "sandboxes initialized at start, ahead of any invoke (AWS_LAMBDA_INITIALIZATION_TYPE "
+     "provisioned-concurrency), kept warm and used first; at most --max-concurrency")
+    ("proactive-init", po::value<double>()->default_value(0),
+     "share (0-1) of cold starts after which one more sandbox initializes ahead of need, as "
+     "Lambda does now and then for on-demand functions")
     ("function-url-port", po::value<int>(),
      "serve the function's URL on this port of --listen's host (0: any free port): every "
      "request becomes a payload format 2.0 event, the result the HTTP response")
@@ -97,6 +103,12 @@ po::options_description serve_options() {
     ("idle-shutdown", po::value<double>()->default_value(0),
      "seconds without invokes after which a sandbox spins down (SHUTDOWN spindown; "
      "the next invoke there is a cold start); 0: never")
+    ("cpu-scaling", po::value<std::string>()->default_value("on"),
+     "on: each sandbox gets memory/1769 MB of one CPU, as on Lambda (a cgroup CPU quota, capped "
+     "at the host's CPUs); off: sandboxes run unthrottled")
+    ("cgroups", po::value<std::string>()->default_value("auto"),
+     "auto: CPU share, memory limit and freezer from cgroups where the kernel allows it; off: "
+     "none of them (as where it refuses): no CPU scaling, no memory limit, freezing by signals")
     ("freeze", po::value<std::string>()->default_value("on"),
      "on: freeze each sandbox's processes between invokes, as Lambda does (cgroup freezer, else "
      "SIGSTOP/SIGCONT of their process groups); off: let them run")
@@ -126,6 +138,15 @@ po::options_description serve_options() {
      "emulator diagnostics on stderr: trace, debug, info, warn, error, off");
   // clang-format on
   return o;
+}
+
+// An on|off flag's value.
+bool on_off(const po::variables_map& vm, const char* name) {
+  const std::string value = vm[name].as<std::string>();
+  if (value != "on" && value != "off") {
+    throw po::error(std::string("--") + name + " is on or off, not '" + value + "'");
+  }
+  return value == "on";
 }
 
 std::chrono::milliseconds seconds_flag(double s, double lo, double hi, const char* name) {
@@ -173,11 +194,7 @@ driver::FunctionSpec function_from_flags(const po::variables_map& vm) {
     spec.opt_dirs = {"/opt"};
   }
   fn.extensions_enabled = vm.count("disable-extensions") == 0;
-  const std::string freeze = vm["freeze"].as<std::string>();
-  if (freeze != "on" && freeze != "off") {
-    throw po::error("--freeze is on or off, not '" + freeze + "'");
-  }
-  fn.freeze = freeze == "on";
+  fn.freeze = on_off(vm, "freeze");
   if (const double idle = vm["idle-shutdown"].as<double>(); idle != 0) {
     fn.idle_shutdown = seconds_flag(idle, 0.001, 86400, "idle-shutdown");
   }
@@ -194,6 +211,16 @@ driver::FunctionSpec function_from_flags(const po::variables_map& vm) {
   }
   spec.pool.at_limit = *at_limit;
   spec.pool.fresh_sandboxes = vm.count("fresh-sandboxes") != 0;
+  const int provisioned = vm["provisioned-concurrency"].as<int>();
+  if (provisioned < 0 || provisioned > max) {
+    throw po::error("--provisioned-concurrency must be between 0 and --max-concurrency");
+  }
+  spec.pool.provisioned = static_cast<std::size_t>(provisioned);
+  const double proactive = vm["proactive-init"].as<double>();
+  if (!(proactive >= 0 && proactive <= 1)) {
+    throw po::error("--proactive-init is a share from 0 to 1");
+  }
+  spec.pool.proactive = proactive;
   if (vm.count("env")) {
     for (const std::string& kv : vm["env"].as<std::vector<std::string>>()) {
       const std::size_t eq = kv.find('=');
@@ -252,17 +279,19 @@ ParsedCommand parse_serve(const std::vector<std::string>& args) {
     throw po::error("--network is shared or private, not '" + network + "'");
   }
   c.private_network = network == "private";
+  c.cpu_scaling = on_off(vm, "cpu-scaling");
+  const std::string cgroups = vm["cgroups"].as<std::string>();
+  if (cgroups != "auto" && cgroups != "off") {
+    throw po::error("--cgroups is auto or off, not '" + cgroups + "'");
+  }
+  c.cgroups = cgroups == "auto";
   c.async.retries = vm["event-retries"].as<int>();
   if (c.async.retries < 0 || c.async.retries > 2) {
     throw po::error("--event-retries is 0, 1 or 2");
   }
   c.async.first_delay =
       seconds_flag(vm["event-retry-delay"].as<double>(), 0, 21600, "event-retry-delay");
-  const std::string throttle = vm["stream-throttle"].as<std::string>();
-  if (throttle != "on" && throttle != "off") {
-    throw po::error("--stream-throttle is on or off, not '" + throttle + "'");
-  }
-  c.stream_throttle = throttle == "on";
+  c.stream_throttle = on_off(vm, "stream-throttle");
   if (vm.count("trace")) {
     c.trace_path = vm["trace"].as<std::string>();
   }

@@ -1,6 +1,7 @@
 #include "lambda_emu/core/pool.hpp"
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 namespace lambda_emu::core {
@@ -35,8 +36,12 @@ std::vector<SandboxId> Pool::sandbox_ids() const {
 // --- events ----------------------------------------------------------------------------------
 
 void Pool::on(StartRequested&&) {
-  if (!sandboxes_.empty() || stopping_) {
+  if (started_ || stopping_) {
     return;
+  }
+  started_ = true;
+  if (config_.provisioned > 0) {
+    return;  // settle() provisions
   }
   const SandboxId id = create();
   if (function_.init_mode == InitMode::eager) {
@@ -115,25 +120,40 @@ void Pool::on(ConfigurationUpdated&& e) {
 
 // --- sandboxes -------------------------------------------------------------------------------
 
-SandboxId Pool::create() {
+SandboxId Pool::create(InitializationType type) {
   const SandboxId id = next_id_++;
   MemoryMeter& meter = meter_for_(id);
+  FunctionConfig config = function_;
+  config.initialization_type = type;
   Entry e;
-  e.box = std::make_unique<Sandbox>(function_, clock_, meter);
+  e.box = std::make_unique<Sandbox>(std::move(config), clock_, meter);
+  e.provisioned = type == InitializationType::provisioned_concurrency;
   sandboxes_.emplace(id, std::move(e));
   return id;
 }
 
+void Pool::create_ahead(InitializationType type) {
+  send(create(type), InitRequested{.ahead = true});
+}
+
 bool Pool::place(Invoke& invoke) {
-  if (const std::optional<SandboxId> id = free_sandbox()) {
-    take(*id, std::move(invoke));
-    return true;
+  std::optional<SandboxId> id = free_sandbox();
+  if (!id && room_for_another()) {
+    id = create();
   }
-  if (room_for_another()) {
-    take(create(), std::move(invoke));
-    return true;
+  if (!id) {
+    return false;
   }
-  return false;
+  const bool cold = sandboxes_.at(*id).box->phase() == SandboxPhase::idle;
+  take(*id, std::move(invoke));
+  if (cold) {
+    proactive_credit_ += config_.proactive;
+    if (proactive_credit_ >= 1 && room_for_another()) {
+      proactive_credit_ -= 1;
+      create_ahead(InitializationType::on_demand);
+    }
+  }
+  return true;
 }
 
 void Pool::take(SandboxId id, Invoke&& invoke) {
@@ -210,6 +230,17 @@ bool Pool::settle_once() {
     }
     ++it;
   }
+  // Provisioned concurrency stays allocated: what went is replaced, with the current configuration.
+  if (started_ && !stopping_) {
+    auto allocated = static_cast<std::size_t>(
+        std::count_if(sandboxes_.begin(), sandboxes_.end(), [](const auto& s) {
+          return s.second.provisioned && !s.second.retiring && !s.second.stop_sent;
+        }));
+    for (; allocated < config_.provisioned && room_for_another(); ++allocated) {
+      create_ahead(InitializationType::provisioned_concurrency);
+      changed = true;
+    }
+  }
   while (!queue_.empty() && !stopping_ && place(queue_.front())) {
     queue_.pop_front();
     changed = true;
@@ -217,8 +248,8 @@ bool Pool::settle_once() {
   // A warm sandbox with nothing to do spins down after the idle time.
   const auto idle_for = function_.idle_shutdown;
   for (auto& [id, e] : sandboxes_) {
-    const bool idle = !e.retiring && !e.stop_sent && e.box->phase() == SandboxPhase::ready &&
-                      e.box->open_invokes() == 0;
+    const bool idle = !e.retiring && !e.stop_sent && !e.provisioned &&
+                      e.box->phase() == SandboxPhase::ready && e.box->open_invokes() == 0;
     if (idle && e.idle_timer == 0 && idle_for > Duration::zero()) {
       e.idle_timer = next_timer_++;
       idle_timers_[e.idle_timer] = id;
@@ -231,16 +262,18 @@ bool Pool::settle_once() {
   return changed;
 }
 
-// A sandbox with no invoke of its own: a warm one first, the most recently used among those.
-// One still finishing its last invoke counts: the next one waits inside it for the runtime.
+// A sandbox with no invoke of its own: a warm one first, provisioned before on-demand (Lambda
+// spills over to on-demand environments only beyond provisioned concurrency), the most recently
+// used among equals. One still finishing its last invoke counts: the next one waits inside it
+// for the runtime.
 std::optional<SandboxId> Pool::free_sandbox() const {
   std::optional<SandboxId> best;
-  std::pair<bool, std::uint64_t> best_rank;
+  std::tuple<bool, bool, std::uint64_t> best_rank;
   for (const auto& [id, e] : sandboxes_) {
     if (e.retiring || e.stop_sent || e.box->open_invokes() != 0) {
       continue;
     }
-    const std::pair rank(e.box->phase() == SandboxPhase::ready, e.used);
+    const std::tuple rank(e.box->phase() == SandboxPhase::ready, e.provisioned, e.used);
     if (!best || rank > best_rank) {
       best = id;
       best_rank = rank;

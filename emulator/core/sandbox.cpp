@@ -97,8 +97,9 @@ void Sandbox::on(InvokeArrived&& e) {
   }
 }
 
-void Sandbox::on(InitRequested&&) {
+void Sandbox::on(InitRequested&& e) {
   if (phase_ == SandboxPhase::idle && !initialized_before_ && !stopping_) {
+    init_ahead_ = e.ahead;
     start_init(InitPhase::init);
   }
 }
@@ -246,13 +247,19 @@ void Sandbox::start_init(InitPhase phase) {
   ++generation_;
   init_ = Init{phase, clock_.now(), 0, false};
   if (phase == InitPhase::init) {
-    init_->timer = arm(init_->started + config_.init_timeout);
+    // Provisioned environments get 130 s, or the function's timeout when that is longer (6.1).
+    const Duration limit =
+        config_.initialization_type == InitializationType::provisioned_concurrency
+            ? Duration(
+                  std::max<std::chrono::milliseconds>(std::chrono::seconds(130), config_.timeout))
+            : Duration(config_.init_timeout);
+    init_->timer = arm(init_->started + limit);
   }
   // An init inside an invoke is bounded by that invoke's deadline instead.
   if (phase_ != SandboxPhase::invoking) {
     set_phase(SandboxPhase::initializing);
   }
-  emit(InitStartRecord{clock_.wall_now(), InitializationType::on_demand, phase,
+  emit(InitStartRecord{clock_.wall_now(), config_.initialization_type, phase,
                        config_.runtime_version, config_.name, config_.version});
   registration_open_ = true;
   extensions_.clear();
@@ -304,9 +311,9 @@ void Sandbox::try_finish_init() {
         clock_.wall_now(), x.name, std::string(to_string(x.state)), std::move(events), {}});
   }
   emit(InitReportRecord{
-      clock_.wall_now(), InitializationType::on_demand, init.phase, Status::success, {}, d});
-  if (init.phase == InitPhase::init) {
-    pending_init_duration_ = d;
+      clock_.wall_now(), config_.initialization_type, init.phase, Status::success, {}, d});
+  if (init.phase == InitPhase::init && !init_ahead_) {
+    pending_init_duration_ = d;  // billed with the first invoke, whose REPORT shows it
   }
   if (current_) {
     deliver();  // the init ran inside this invoke
@@ -323,10 +330,10 @@ void Sandbox::init_failed(Status status, std::string error_type, Outcome outcome
   registration_open_ = false;
   const Duration d = clock_.now() - init.started;
   if (!init.runtime_done) {
-    emit(InitRuntimeDoneRecord{clock_.wall_now(), InitializationType::on_demand, init.phase, status,
+    emit(InitRuntimeDoneRecord{clock_.wall_now(), config_.initialization_type, init.phase, status,
                                error_type});
   }
-  emit(InitReportRecord{clock_.wall_now(), InitializationType::on_demand, init.phase, status,
+  emit(InitReportRecord{clock_.wall_now(), config_.initialization_type, init.phase, status,
                         error_type, d});
   const ShutdownReason reason =
       status == Status::timeout ? ShutdownReason::timeout : ShutdownReason::failure;
@@ -352,7 +359,7 @@ void Sandbox::on(RuntimeNext&&) {
       if (init_) {
         init_->runtime_done = true;
         emit(InitRuntimeDoneRecord{
-            clock_.wall_now(), InitializationType::on_demand, init_->phase, Status::success, {}});
+            clock_.wall_now(), config_.initialization_type, init_->phase, Status::success, {}});
         try_finish_init();
       }
       return;
@@ -733,10 +740,12 @@ void Sandbox::on(ProcessExited&& e) {
     return;
   }
   set_runtime(runtime_ == RuntimeState::init_error ? RuntimeState::init_error : RuntimeState::none);
-  Outcome crash = Outcome::platform_error(Status::error, "Runtime.ExitError",
-                                          request_error(exit_message(e.status)));
+  // Lambda names an OOM kill and keeps the exit's message ("signal: killed").
+  const char* type = e.status.out_of_memory ? "Runtime.OutOfMemory" : "Runtime.ExitError";
+  Outcome crash =
+      Outcome::platform_error(Status::error, type, request_error(exit_message(e.status)));
   if (init_) {
-    init_failed(Status::error, "Runtime.ExitError", std::move(crash));  // C50
+    init_failed(Status::error, type, std::move(crash));  // C50
   } else if (current_) {
     fail_invoke(std::move(crash));  // C52
   } else {

@@ -39,6 +39,10 @@ Emulator::Emulator(net::io_context& ioc, EmulatorConfig config, spdlog::logger& 
 }
 
 Emulator::~Emulator() {
+  // A process frozen by a cgroup v1 freezer ignores SIGKILL until it is thawed.
+  for (auto& fn : functions_) {
+    fn->thaw_all();
+  }
   supervisor_.kill_all();
 }
 
@@ -54,6 +58,15 @@ void Emulator::start() {
   }
   if (config_.isolate) {
     isolation_ = process::probe_isolation(log_);  // warns once, naming the reason, if refused
+  }
+  if (config_.cgroups) {
+    cgroups_ = process::probe_cgroups(log_);  // warns once, naming what is missing and why
+  } else {
+    log_.info(
+        "--cgroups off: no CPU share from the memory size, no memory limit, freezing by signals");
+  }
+  if (config_.cpu_scaling && cgroups_.cpu.version == process::CgroupVersion::none) {
+    log_.warn("CPU scaling unavailable: the sandboxes run unthrottled, whatever their memory size");
   }
   if (config_.private_network) {
     std::string error;
@@ -144,10 +157,14 @@ void Emulator::write_ready_file() const {
   if (config_.ready_file.empty() || !started_) {
     return;
   }
-  nlohmann::json ready{{"invoke", endpoint_text(invoke_endpoint())},
-                       {"sandbox_paths", false},
-                       {"private_tmp", false},
-                       {"private_network", private_network_}};
+  nlohmann::json ready{
+      {"invoke", endpoint_text(invoke_endpoint())},
+      {"sandbox_paths", false},
+      {"private_tmp", false},
+      {"private_network", private_network_},
+      {"cpu_scaling", config_.cpu_scaling && cgroups_.cpu.version != process::CgroupVersion::none},
+      {"memory_limit", cgroups_.memory.version != process::CgroupVersion::none},
+      {"freezer", cgroups_.freezer.version != process::CgroupVersion::none ? "cgroup" : "signals"}};
   nlohmann::json functions = nlohmann::json::object();
   for (const auto& fn : functions_) {
     nlohmann::json f = nlohmann::json::object();

@@ -24,6 +24,7 @@
 #include "driver/steady_clock.hpp"
 #include "driver/trace_writer.hpp"
 #include "http/listener.hpp"
+#include "process/cgroup.hpp"
 #include "process/isolation.hpp"
 #include "process/supervisor.hpp"
 
@@ -40,6 +41,11 @@ struct EmulatorConfig {
   bool isolate = true;
   // A network namespace per sandbox, with only a loopback, where the kernel allows it.
   bool private_network = false;
+  // Lambda's resource shape from cgroups where the kernel allows it: a CPU share from the memory
+  // size (cpu_scaling), the memory size as a hard limit, the freezer. Off: none of them, as
+  // where the kernel refuses (freezing then uses signals).
+  bool cgroups = true;
+  bool cpu_scaling = true;
   // Hold streamed responses to Lambda's bandwidth after their first 6 MiB (section 3.3).
   bool stream_throttle = true;
   AsyncInvokes::Policy async;  // Event invokes: retries of failed ones
@@ -81,6 +87,7 @@ class Emulator {
   [[nodiscard]] const process::IsolationSupport& isolation() const { return isolation_; }
   // Sandboxes get networks of their own: asked for, and the kernel allowed it at start.
   [[nodiscard]] bool private_network() const { return private_network_; }
+  [[nodiscard]] const process::CgroupSupport& cgroups() const { return cgroups_; }
   [[nodiscard]] TraceWriter* trace() { return trace_.get(); }
   void trace_request(std::string_view api, const Request& req);
   void trace_response(std::string_view api, const Request& req, unsigned status);
@@ -99,6 +106,7 @@ class Emulator {
   process::Supervisor supervisor_;
   process::IsolationSupport isolation_;  // probed once at start
   bool private_network_ = false;         // likewise
+  process::CgroupSupport cgroups_;       // likewise
   std::unique_ptr<TraceWriter> trace_;
   std::mt19937_64 rng_;
   Listener<Emulator> invoke_listener_;

@@ -138,6 +138,12 @@ void FunctionHost::execute(core::PoolAction&& pa) {
       std::move(pa.action));
 }
 
+void FunctionHost::thaw_all() {
+  for (auto& [id, host] : hosts_) {
+    host->thaw();
+  }
+}
+
 std::optional<tcp::endpoint> FunctionHost::first_runtime_api_endpoint() const {
   const auto it = hosts_.find(port_holder_ != 0 ? port_holder_ : 1);
   return it == hosts_.end() ? std::nullopt : std::optional(it->second->runtime_api_endpoint());

@@ -87,6 +87,8 @@ class FunctionHost {
   [[nodiscard]] const std::string& revision_id() const { return revision_id_; }
   [[nodiscard]] const core::FunctionConfig& function() const { return spec_.function; }
   [[nodiscard]] std::size_t sandbox_count() const { return hosts_.size(); }
+  // Thaws every frozen sandbox (before the emulator kills what is left).
+  void thaw_all();
   [[nodiscard]] std::optional<tcp::endpoint> url_endpoint() const {
     return url_listener_ ? std::optional(url_listener_->endpoint()) : std::nullopt;
   }

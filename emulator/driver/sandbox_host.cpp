@@ -105,6 +105,9 @@ SandboxHost::SandboxHost(FunctionHost& function, core::SandboxId id, FunctionSpe
   if (function.emulator().isolation().available) {
     set_up_isolation();
   }
+  if (function.emulator().cgroups().any()) {
+    set_up_cgroup();
+  }
 }
 
 void SandboxHost::start() {
@@ -120,6 +123,9 @@ void SandboxHost::start() {
 // --- the core's actions ----------------------------------------------------------------------
 
 void SandboxHost::spawn(core::ProcessRef process) {
+  if (const core::Sandbox* box = function_.sandbox(id_)) {
+    spec_.function.initialization_type = box->config().initialization_type;  // set by the pool
+  }
   const std::string runtime_api = endpoint_text(runtime_api_endpoint());
   process::LaunchSpec launch;
   std::string prefix;
@@ -127,6 +133,7 @@ void SandboxHost::spawn(core::ProcessRef process) {
   const std::string task_root = process::sandbox_task_root(isolated_, spec_.task_root);
   launch.isolation = isolated_ ? &isolation_ : nullptr;
   launch.joins.network_namespace = network_ ? network_->fd() : -1;
+  launch.joins.cgroup = cgroup_ ? &*cgroup_ : nullptr;
   if (process.is_runtime()) {
     launch.argv = runtime_argv();
     launch.env = process::runtime_environment(spec_.function, runtime_api, task_root, log_stream_,
@@ -157,13 +164,15 @@ void SandboxHost::spawn(core::ProcessRef process) {
         if (!self) {
           return;
         }
+        status.out_of_memory = process.is_runtime() && self->killed_for_memory(status);
         std::erase_if(self->pids_, [&](const auto& p) { return p.first == process; });
         if (self->tracing()) {
           self->trace({{"kind", "process_exit"},
                        {"process", self->process_name(process)},
                        {"generation", process.generation},
                        {"signaled", status.signaled},
-                       {"code", status.code}});
+                       {"code", status.code},
+                       {"out_of_memory", status.out_of_memory}});
         }
         (void)self->handle(core::ProcessExited{process, status});
       });
@@ -330,32 +339,54 @@ void SandboxHost::transition(const core::Transition& t) {
   }
 }
 
-// SIGSTOP stops every process of a group, whatever it was doing; SIGCONT resumes them. The
-// processes see nothing of it but the time that passed.
+// The cgroup freezer takes every process of the sandbox, whatever it started, and the kernel
+// completes the freeze on its own (a busy process at its next scheduling point): nothing waits
+// for it here. Without one, SIGSTOP stops each process group and SIGCONT resumes it; either way
+// the processes see nothing but the time that passed.
 void SandboxHost::freeze() {
-  const auto started = std::chrono::steady_clock::now();
+  const Instant started = clock().now();
   hub_.freeze();
-  for (const auto& [process, pid] : pids_) {
-    function_.emulator().supervisor().kill_group(pid, SIGSTOP);
+  std::string error;
+  const bool by_cgroup = cgroup_ && cgroup_->can_freeze() && cgroup_->start_freeze(error);
+  if (!error.empty()) {
+    log().warn("sandbox {}#{}: cgroup freezer failed ({}); stopping its processes instead",
+               spec_.function.name, id_, error);
   }
-  trace_freezer("freeze", started);
+  if (!by_cgroup) {
+    signal_all(SIGSTOP);
+  }
+  frozen_ = by_cgroup ? Frozen::by_cgroup : Frozen::by_signals;
+  trace_freezer("freeze", by_cgroup, started);
 }
 
 void SandboxHost::thaw() {
-  const auto started = std::chrono::steady_clock::now();
-  for (const auto& [process, pid] : pids_) {
-    function_.emulator().supervisor().kill_group(pid, SIGCONT);
+  if (frozen_ == Frozen::no) {
+    return;
   }
+  const Instant started = clock().now();
+  const bool by_cgroup = frozen_ == Frozen::by_cgroup;
+  std::string error;
+  if (by_cgroup && !cgroup_->thaw(error)) {
+    log().warn("sandbox {}#{}: cgroup thaw failed: {}", spec_.function.name, id_, error);
+  }
+  if (!by_cgroup) {
+    signal_all(SIGCONT);
+  }
+  frozen_ = Frozen::no;
   hub_.thaw();
-  trace_freezer("thaw", started);
+  trace_freezer("thaw", by_cgroup, started);
 }
 
-void SandboxHost::trace_freezer(std::string_view kind,
-                                std::chrono::steady_clock::time_point started) {
+void SandboxHost::signal_all(int signal) {
+  for (const auto& [process, pid] : pids_) {
+    function_.emulator().supervisor().kill_group(pid, signal);
+  }
+}
+
+void SandboxHost::trace_freezer(std::string_view kind, bool by_cgroup, Instant started) {
   if (tracing()) {
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - started);
-    trace({{"kind", kind}, {"by", "signals"}, {"us", us.count()}});
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock().now() - started);
+    trace({{"kind", kind}, {"by", by_cgroup ? "cgroup" : "signals"}, {"us", us.count()}});
   }
 }
 
@@ -486,6 +517,35 @@ void SandboxHost::set_up_isolation() {
             "sandbox {}#{}: task root at /var/task{}, {} /tmp, sandbox.localdomain",
             spec_.function.name, id_, spec_.opt_dirs.empty() ? "" : ", layers at /opt",
             private_tmp() ? "private" : "the host's");
+}
+
+// Lambda's resource shape: a CPU share from the memory size, the memory size as a hard limit,
+// and the freezer. Where the kernel refuses, the emulator's probe has said so once.
+void SandboxHost::set_up_cgroup() {
+  const EmulatorConfig& config = function_.emulator().config();
+  std::string error;
+  const process::CgroupLimits limits{
+      .memory_mb = spec_.function.memory_mb, .limit_cpu = config.cpu_scaling, .limit_memory = true};
+  cgroup_ = process::SandboxCgroup::create(function_.emulator().cgroups(),
+                                           spec_.function.name + "-" + std::to_string(id_), limits,
+                                           error);
+  if (!cgroup_) {
+    log().warn("sandbox {}#{} has no cgroup ({}): unthrottled, no memory limit",
+               spec_.function.name, id_, error);
+    return;
+  }
+  meter_.use(&*cgroup_);
+  oom_kills_ = cgroup_->oom_kills().value_or(0);
+}
+
+bool SandboxHost::killed_for_memory(const core::ExitStatus& status) {
+  const auto kills = cgroup_ ? cgroup_->oom_kills() : std::nullopt;
+  if (!kills) {
+    return false;
+  }
+  const bool new_kill = *kills > oom_kills_;
+  oom_kills_ = *kills;
+  return new_kill && status.signaled && status.code == SIGKILL;
 }
 
 // What the sandbox's processes need from the host: the bootstrap, the task root, the layers, the

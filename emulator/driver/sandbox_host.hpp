@@ -18,6 +18,7 @@
 #include "http/listener.hpp"
 #include "http/parked_reply.hpp"
 #include "lambda_emu/core/pool.hpp"
+#include "process/cgroup.hpp"
 #include "process/isolation.hpp"
 #include "process/memory_meter.hpp"
 #include "process/network_namespace.hpp"
@@ -45,7 +46,8 @@ class SandboxHost : public std::enable_shared_from_this<SandboxHost> {
   void deliver(core::DeliverExtensionEvent&& d);
   void emit(const core::Record& record);
   void transition(const core::Transition& t);
-  // Between invokes none of its processes runs (Lambda's freeze), nor its telemetry deliveries.
+  // Between invokes none of its processes runs (Lambda's freeze), nor its telemetry deliveries:
+  // the cgroup freezer, else SIGSTOP and SIGCONT of their process groups.
   void freeze();
   void thaw();
   // Its sandbox stopped: nothing of it runs any more.
@@ -89,11 +91,16 @@ class SandboxHost : public std::enable_shared_from_this<SandboxHost> {
   };
 
   void set_up_isolation();
+  void set_up_cgroup();
+  // The runtime died of SIGKILL and the sandbox's memory cgroup counted an OOM kill since the
+  // last exit: Runtime.OutOfMemory.
+  [[nodiscard]] bool killed_for_memory(const core::ExitStatus& status);
   [[nodiscard]] std::optional<std::string> host_path_under_tmp() const;
   [[nodiscard]] std::vector<std::string> runtime_argv() const;
   [[nodiscard]] std::string process_name(core::ProcessRef process) const;
   void output_line(telemetry::LogSource source, const std::string& prefix, std::string_view line);
-  void trace_freezer(std::string_view kind, std::chrono::steady_clock::time_point started);
+  void signal_all(int signal);
+  void trace_freezer(std::string_view kind, bool by_cgroup, Instant started);
   void abandon_parked_next();
   void abandon_parked_events();
   // The lifecycle trace, if one is written (check first: building the event costs).
@@ -108,7 +115,11 @@ class SandboxHost : public std::enable_shared_from_this<SandboxHost> {
   std::shared_ptr<const process::NetworkNamespace> network_;
   Listener<SandboxHost> listener_;
   telemetry::Hub hub_;
-  std::optional<process::SandboxFiles> files_;  // outlives every launched process
+  std::optional<process::SandboxFiles> files_;    // outlives every launched process
+  std::optional<process::SandboxCgroup> cgroup_;  // likewise
+  std::uint64_t oom_kills_ = 0;                   // counted by cgroup_ so far
+  enum class Frozen { no, by_cgroup, by_signals };
+  Frozen frozen_ = Frozen::no;
   process::IsolationSpec isolation_;
   bool isolated_ = false;
   std::string log_stream_;

@@ -68,7 +68,7 @@ void set_shared(EnvMap& env, const core::FunctionConfig& fn, const std::string& 
   env["AWS_LAMBDA_FUNCTION_NAME"] = fn.name;
   env["AWS_LAMBDA_FUNCTION_VERSION"] = fn.version;
   env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(fn.memory_mb);
-  env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
+  env["AWS_LAMBDA_INITIALIZATION_TYPE"] = std::string(core::to_string(fn.initialization_type));
   env["AWS_REGION"] = fn.region;
   env["AWS_DEFAULT_REGION"] = fn.region;
   env["TZ"] = ":UTC";

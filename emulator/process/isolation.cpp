@@ -15,6 +15,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "process/cgroup.hpp"
+
 namespace lambda_emu::process {
 namespace fs = std::filesystem;
 namespace {
@@ -226,6 +228,14 @@ std::string overlay_options(const std::vector<std::string>& opt_dirs) {
 // --- the setup -----------------------------------------------------------------------------------
 
 SandboxSetup::SandboxSetup(const SandboxJoins& joins, const IsolationSpec* isolation) {
+  // First, with the emulator's credentials: the cgroup files are the host's root's.
+  if (joins.cgroup) {
+    Step s;
+    s.kind = Kind::join_cgroup;
+    s.cgroup = joins.cgroup;
+    s.description = "join the sandbox's cgroups";
+    steps_.push_back(s);
+  }
   if (joins.network_namespace >= 0) {
     Step s;
     s.kind = Kind::setns;
@@ -329,6 +339,14 @@ int SandboxSetup::enter(std::size_t* failed_step) const noexcept {
     const Step& s = steps_[i];
     int rc = 0;
     switch (s.kind) {
+      case Kind::join_cgroup: {
+        std::size_t file = 0;
+        if (const int err = s.cgroup->enter(&file); err != 0) {
+          errno = err;
+          rc = -1;
+        }
+        break;
+      }
       case Kind::setns:
         rc = ::setns(s.fd, s.unshare_flags);
         break;

@@ -109,10 +109,13 @@ struct IsolationDecision {
 
 // --- in the child ------------------------------------------------------------------------------
 
+class SandboxCgroup;
+
 // What a sandbox's processes join before anything else, whether or not they are isolated.
 struct SandboxJoins {
-  int network_namespace = -1;  // NetworkNamespace::fd(), or -1: the host's network
-  [[nodiscard]] bool empty() const { return network_namespace < 0; }
+  const SandboxCgroup* cgroup = nullptr;  // its cgroups (cgroup.hpp), or none
+  int network_namespace = -1;             // NetworkNamespace::fd(), or -1: the host's network
+  [[nodiscard]] bool empty() const { return cgroup == nullptr && network_namespace < 0; }
 };
 
 // The setup steps of one launch, every string and path prepared before fork, so the child runs
@@ -138,12 +141,13 @@ class SandboxSetup {
   [[nodiscard]] bool drops_layers() const { return drops_layers_; }
 
  private:
-  enum class Kind { setns, unshare, write_file, mount };
+  enum class Kind { join_cgroup, setns, unshare, write_file, mount };
   struct Step {
     Kind kind = Kind::mount;
     int unshare_flags = 0;  // unshare, and setns's namespace type
     int fd = -1;            // setns
-    std::string path;       // write_file: the file; mount: the target
+    const SandboxCgroup* cgroup = nullptr;
+    std::string path;  // write_file: the file; mount: the target
     std::string content;
     bool optional = false;  // write_file: ENOENT is fine (/proc/self/setgroups before 3.19)
     std::string source, fstype, data;

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <string>
 
+#include "process/cgroup.hpp"
+
 namespace lambda_emu::process {
 namespace {
 
@@ -58,9 +60,14 @@ long tree_kb(pid_t pid, int depth) {
 int ProcMemoryMeter::max_memory_used_mb() {
   constexpr auto reuse_for = std::chrono::milliseconds(10);
   const Instant now = clock_.now();
-  if (root_ > 0 && (!read_at_ || now - *read_at_ >= reuse_for)) {
-    peak_kb_ = std::max(peak_kb_, tree_kb(root_, 0));
-    read_at_ = now;
+  if (!read_at_ || now - *read_at_ >= reuse_for) {
+    if (const auto bytes = cgroup_ ? cgroup_->peak_memory_bytes() : std::nullopt) {
+      peak_kb_ = std::max(peak_kb_, static_cast<long>(*bytes / 1024));
+      read_at_ = now;
+    } else if (root_ > 0) {
+      peak_kb_ = std::max(peak_kb_, tree_kb(root_, 0));
+      read_at_ = now;
+    }
   }
   return static_cast<int>((peak_kb_ + 1023) / 1024);
 }

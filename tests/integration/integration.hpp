@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -181,6 +182,28 @@ inline bool wait_for_arrivals(const Marker& go, std::size_t n,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+}
+
+// Sends `n` rendezvous invokes at once and returns their answers, in sending order, once every
+// handler has run at the same time as the others; empty when they did not all arrive.
+inline std::vector<HttpResult> invoke_together(const EmulatorProcess& emu, std::size_t n) {
+  Marker go;
+  std::vector<std::future<HttpResult>> calls;
+  for (std::size_t i = 0; i < n; ++i) {
+    calls.push_back(std::async(std::launch::async, [&] {
+      return invoke(emu, rendezvous(go), {}, std::chrono::seconds(60));
+    }));
+  }
+  const bool all = wait_for_arrivals(go, n);
+  go.create();
+  std::vector<HttpResult> out;
+  for (auto& call : calls) {
+    out.push_back(call.get());
+  }
+  if (!all) {
+    out.clear();
+  }
+  return out;
 }
 
 }  // namespace lambda_emu::testing

@@ -39,15 +39,11 @@ TEST_CASE("network: two sandboxes each run an extension listening on port 4243",
     WARN("no network namespaces here; sandboxes share the host's network:\n" << emu.stderr_text());
     return;
   }
-  Marker go;
-  auto a = std::async(std::launch::async, [&] { return invoke(emu, rendezvous(go), {}, 60s); });
-  auto b = std::async(std::launch::async, [&] { return invoke(emu, rendezvous(go), {}, 60s); });
-  const bool both = wait_for_arrivals(go, 2);
-  go.create();
-  const HttpResult ra = a.get();
-  const HttpResult rb = b.get();
+  const std::vector<HttpResult> both = invoke_together(emu, 2);
   INFO(logs_of(emu));
-  REQUIRE(both);
+  REQUIRE(both.size() == 2);
+  const HttpResult& ra = both[0];
+  const HttpResult& rb = both[1];
   REQUIRE(ra.status == 200);
   REQUIRE(rb.status == 200);
   // Each sandbox's Runtime API is where Lambda puts it.

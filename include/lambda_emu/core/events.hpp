@@ -20,12 +20,20 @@ using TimerId = std::uint64_t;
 struct ExitStatus {
   bool signaled = false;
   int code = 0;  // exit code, or signal number when signaled
+  // Killed for going past the memory size (the sandbox's memory cgroup counted an OOM kill).
+  bool out_of_memory = false;
 };
 
 struct InvokeArrived {
   Invoke invoke;
 };
-struct InitRequested {};  // eager init at startup
+// Init before any invoke: at startup when the function is eager, for provisioned concurrency, or
+// proactively. `ahead`: the Init is on no invoke's path, so no REPORT shows its duration, as for
+// Lambda's provisioned and proactively initialized environments; eager Init keeps RIE's habit of
+// showing it on the first invoke.
+struct InitRequested {
+  bool ahead = false;
+};
 struct StopRequested {};  // the emulator is shutting down
 
 // One process of the sandbox: the runtime, or the external extension FunctionConfig::extensions

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "lambda_emu/core/states.hpp"
+
 namespace lambda_emu::core {
 
 enum class InitMode { lazy, eager };
@@ -32,6 +34,9 @@ struct FunctionConfig {
   // On-demand Init limit (section 6.1); an init re-run inside an invoke uses the invoke deadline.
   std::chrono::milliseconds init_timeout = std::chrono::seconds(10);
   InitMode init_mode = InitMode::lazy;
+  // How this environment is initialized; the pool sets it per sandbox
+  // (AWS_LAMBDA_INITIALIZATION_TYPE, platform.initStart.initializationType).
+  InitializationType initialization_type = InitializationType::on_demand;
   std::string runtime_version = "lambda-emu";
 
   // External extensions (section 4.1), by name, in launch order: the files of /opt/extensions.

@@ -35,6 +35,15 @@ struct PoolConfig {
   AtLimit at_limit = AtLimit::reject;
   // Every invoke gets a new sandbox, which is shut down after it: a cold start each time.
   bool fresh_sandboxes = false;
+  // Provisioned concurrency: this many sandboxes initialize at start, ahead of any invoke
+  // (initializationType provisioned-concurrency), stay warm (no idle spindown) and take invokes
+  // first; one that goes (a configuration update, a stop) is replaced. Beyond them the pool
+  // scales on demand. Counts toward max_concurrency.
+  std::size_t provisioned = 0;
+  // Proactive initialization: for this share (0-1) of the cold starts an invoke causes, one more
+  // sandbox initializes at once, ahead of need (initializationType on-demand, as Lambda does now
+  // and then). Deterministic: 0.5 is every second cold start.
+  double proactive = 0;
 };
 
 // --- events the pool takes besides InvokeArrived, StopRequested and TimerFired ---
@@ -86,11 +95,12 @@ class Pool {
  private:
   struct Entry {
     std::unique_ptr<Sandbox> box;
-    bool retiring = false;   // takes no new invoke; shut down once idle
-    bool stop_sent = false;  // shutting down: no longer counts toward the limit
-    bool stopped = false;    // gone, once its Stopped passed through
-    std::uint64_t used = 0;  // when it last took an invoke (a counter): the warmest first
-    TimerId idle_timer = 0;  // the pool's: spindown after FunctionConfig::idle_shutdown
+    bool retiring = false;     // takes no new invoke; shut down once idle
+    bool stop_sent = false;    // shutting down: no longer counts toward the limit
+    bool stopped = false;      // gone, once its Stopped passed through
+    bool provisioned = false;  // provisioned concurrency: initialized ahead, kept warm
+    std::uint64_t used = 0;    // when it last took an invoke (a counter): the warmest first
+    TimerId idle_timer = 0;    // the pool's: spindown after FunctionConfig::idle_shutdown
     std::map<TimerId, TimerId> timers;  // the sandbox's timer ids -> the pool's
   };
 
@@ -101,7 +111,9 @@ class Pool {
   void on(SandboxEvent&& e);
   void on(ConfigurationUpdated&& e);
 
-  SandboxId create();
+  SandboxId create(InitializationType type = InitializationType::on_demand);
+  // A sandbox initializing ahead of need: provisioned, or proactively on demand.
+  void create_ahead(InitializationType type);
   void send(SandboxId id, Event&& event);
   // Gives the invoke to a free sandbox, else to a new one while under the limit; false, the
   // invoke untouched, when neither is possible.
@@ -127,8 +139,10 @@ class Pool {
   TimerId next_timer_ = 1;
   std::map<TimerId, std::pair<SandboxId, TimerId>> timer_owner_;  // sandbox timers: pool -> own
   std::map<TimerId, SandboxId> idle_timers_;
+  bool started_ = false;
   bool stopping_ = false;
   bool stopped_ = false;
+  double proactive_credit_ = 0;  // the share of cold starts not yet given a proactive sandbox
 
   PoolResult out_;  // the result of the event being handled
 };

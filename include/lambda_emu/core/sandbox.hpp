@@ -183,6 +183,7 @@ class Sandbox {
   bool stopping_ = false;
   bool frozen_ = false;
   bool initialized_before_ = false;  // any init ran here: later ones run inside an invoke
+  bool init_ahead_ = false;          // the first Init was on no invoke's path (InitRequested)
   bool registration_open_ = false;   // until the runtime's first /next (C36)
   std::optional<Init> init_;
   std::optional<Duration> pending_init_duration_;

@@ -1,8 +1,9 @@
 // test-runtime: a Lambda custom runtime ("bootstrap") whose behaviour each test chooses.
 //
 // _HANDLER picks the init behaviour and the default per-invoke behaviour (echo, error,
-// crash-init, exit0-init, init-error, slow-init:<ms>, script, stream). An event that is a JSON
-// object with a string field "do" overrides the default for that one invoke (see handle_script()).
+// crash-init, exit0-init, init-error, slow-init:<ms>, cpu-init:<millions>, script, stream). An
+// event that is a JSON object with a string field "do" overrides the default for that one invoke
+// (see handle_script()).
 //
 // It is also the runtime of the latency benchmark, so the echo path is kept lean: one
 // keep-alive connection, request/response objects and buffers reused across invokes, events
@@ -517,6 +518,17 @@ int main() {
     mode = Mode::kError;
   } else if (handler.starts_with("slow-init:")) {
     sleep_ms(std::atoll(std::string(handler.substr(10)).c_str()));
+  } else if (handler.starts_with("cpu-init:")) {
+    // A fixed amount of CPU work (millions of steps), whatever the CPU share, like parsing a
+    // large bundle at Init.
+    std::uint64_t x = 88172645463325252ull;
+    const std::uint64_t steps = std::strtoull(std::string(handler.substr(9)).c_str(), nullptr, 10);
+    for (std::uint64_t i = 0; i < steps * 1'000'000; ++i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+    }
+    std::fprintf(stderr, "test-runtime: cpu-init %llu\n", static_cast<unsigned long long>(x & 1));
   } else if (handler != "echo" && handler != "script" && handler != "init-error") {
     std::fprintf(stderr, "test-runtime: unknown _HANDLER '%.*s', behaving as echo\n",
                  static_cast<int>(handler.size()), handler.data());

@@ -20,6 +20,21 @@ std::size_t index_of(const std::vector<core::Action>& actions, std::size_t from 
   return actions.size();
 }
 
+core::FunctionConfig with_extension() {
+  core::FunctionConfig cfg = SandboxHarness::default_config();
+  cfg.extensions = {"ext"};
+  return cfg;
+}
+
+// A cold start with extension "ext" (identifier id-1), up to the runtime's response to "a".
+void respond_with_extension(SandboxHarness& h) {
+  h.invoke("a");
+  h.register_extension("ext", "id-1");
+  h.extension_next("id-1");
+  h.next();  // init over: the invoke is delivered
+  h.respond("a");
+}
+
 }  // namespace
 
 TEST_CASE("freeze: the environment is frozen after each invoke and thawed for the next",
@@ -59,14 +74,8 @@ TEST_CASE("freeze: back-to-back queued invokes do not freeze in between", "[core
 
 TEST_CASE("freeze: an INVOKE-subscribed extension still working keeps the environment thawed",
           "[core][freeze]") {
-  core::FunctionConfig cfg = SandboxHarness::default_config();
-  cfg.extensions = {"ext"};
-  SandboxHarness h(cfg);
-  h.invoke("a");
-  h.register_extension("ext", "id-1");
-  h.extension_next("id-1");
-  h.next();  // init over: the invoke is delivered
-  h.respond("a");
+  SandboxHarness h(with_extension());
+  respond_with_extension(h);
   const core::Result runtime_done = h.next();
   CHECK_FALSE(SandboxHarness::has<core::Freeze>(runtime_done));
   CHECK_FALSE(h.box.frozen());
@@ -79,14 +88,8 @@ TEST_CASE("freeze: an INVOKE-subscribed extension still working keeps the enviro
 }
 
 TEST_CASE("freeze: shutdown thaws before it signals", "[core][freeze]") {
-  core::FunctionConfig cfg = SandboxHarness::default_config();
-  cfg.extensions = {"ext"};
-  SandboxHarness h(cfg);
-  h.invoke("a");
-  h.register_extension("ext", "id-1");
-  h.extension_next("id-1");
-  h.next();
-  h.respond("a");
+  SandboxHarness h(with_extension());
+  respond_with_extension(h);
   h.next();
   h.extension_next("id-1");
   REQUIRE(h.box.frozen());

@@ -320,6 +320,22 @@ TEST_CASE("init: a runtime that exits during Init fails with Runtime.ExitError",
           "RequestId: c Error: Runtime exited with error: exit status 2");
 }
 
+TEST_CASE("invoke: a runtime killed past its memory size fails with Runtime.OutOfMemory",
+          "[core][lifecycle][memory]") {
+  SandboxHarness h;
+  h.invoke("a");
+  h.next();
+  h.send(ProcessExited{ProcessRef::runtime(h.generation()),
+                       ExitStatus{.signaled = true, .code = 9, .out_of_memory = true}});
+  const Outcome o = h.outcomes().at(0).outcome;
+  REQUIRE(o.error_type == "Runtime.OutOfMemory");
+  REQUIRE(o.error_message == "RequestId: a Error: Runtime exited with error: signal: killed");
+  REQUIRE(h.records<ReportRecord>().at(0).error_type == "Runtime.OutOfMemory");
+  // The environment is reset; the next invoke initializes again, inside itself.
+  REQUIRE(SandboxHarness::spawns_runtime(h.invoke("b")));
+  REQUIRE(h.records<InitStartRecord>().size() == 2);
+}
+
 TEST_CASE("init: a bootstrap that cannot be executed is Runtime.InvalidEntrypoint",
           "[core][lifecycle][C51]") {
   SandboxHarness h;

@@ -139,18 +139,18 @@ TEST_CASE("cgroup: the CPU quota follows the memory size, one vCPU at 1769 MB",
           "[process][cgroup]") {
   const process::CpuQuota small = process::cpu_quota_for_memory(128, 2);
   CHECK(small.cpus == Approx(0.07236).epsilon(0.001));
-  CHECK(small.quota_us == 7236);
-  CHECK(small.period_us == 100'000);
+  CHECK(small.quota_us == 1447);
+  CHECK(small.period_us == 20'000);
   CHECK_FALSE(small.capped);
 
   const process::CpuQuota one = process::cpu_quota_for_memory(1769, 2);
   CHECK(one.cpus == Approx(1.0));
-  CHECK(one.quota_us == 100'000);
+  CHECK(one.quota_us == 20'000);
   CHECK_FALSE(one.capped);
 
   const process::CpuQuota big = process::cpu_quota_for_memory(10240, 2);
   CHECK(big.cpus == Approx(2.0));
-  CHECK(big.quota_us == 200'000);
+  CHECK(big.quota_us == 40'000);
   CHECK(big.capped);
   CHECK_FALSE(process::cpu_quota_for_memory(10240, 8).capped);
 
@@ -415,9 +415,10 @@ TEST_CASE("cgroup: the quota and limit files hold the computed values", "[proces
   REQUIRE_FALSE(cpu.empty());
   if (v1) {
     CHECK(read(cpu / "cpu.cfs_quota_us") == std::to_string(expected.quota_us) + "\n");
-    CHECK(read(cpu / "cpu.cfs_period_us") == "100000\n");
+    CHECK(read(cpu / "cpu.cfs_period_us") == std::to_string(expected.period_us) + "\n");
   } else {
-    CHECK(read(cpu / "cpu.max") == std::to_string(expected.quota_us) + " 100000\n");
+    CHECK(read(cpu / "cpu.max") ==
+          std::to_string(expected.quota_us) + " " + std::to_string(expected.period_us) + "\n");
   }
 
   const char* limit_file = v1 ? "memory.limit_in_bytes" : "memory.max";
