@@ -24,5 +24,9 @@ fi
 if hits=$(grep -rnE 'TEST_CASE\("[^"]*;' tests); then
   fail "';' in a test name (ctest would run nothing for it):"$'\n'"$hits"
 fi
+# An unclosed '[' in a name runs the later names together into one ctest entry.
+if hits=$(grep -rnE 'TEST_CASE\("[^"]*\[[^]"]*"' tests); then
+  fail "unclosed '[' in a test name (ctest would merge the tests after it):"$'\n'"$hits"
+fi
 [[ $status -eq 0 ]] && echo "lint: ok"
 exit $status

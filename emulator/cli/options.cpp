@@ -111,7 +111,8 @@ po::options_description serve_options() {
      "none of them (as where it refuses): no CPU scaling, no memory limit, freezing by signals")
     ("freeze", po::value<std::string>()->default_value("on"),
      "on: freeze each sandbox's processes between invokes, as Lambda does (cgroup freezer, else "
-     "SIGSTOP/SIGCONT of their process groups); off: let them run")
+     "SIGSTOP/SIGCONT of their process groups); signals: always SIGSTOP/SIGCONT (faster, seen by "
+     "the processes); off: let them run")
     ("isolation", po::value<std::string>()->default_value("auto"),
      "auto: run the runtime and extensions with Lambda's paths (/var/task, /opt, private /tmp, "
      "sandbox.localdomain) in a private mount namespace where the kernel allows it; off: the "
@@ -194,7 +195,7 @@ driver::FunctionSpec function_from_flags(const po::variables_map& vm) {
     spec.opt_dirs = {"/opt"};
   }
   fn.extensions_enabled = vm.count("disable-extensions") == 0;
-  fn.freeze = on_off(vm, "freeze");
+  fn.freeze = vm["freeze"].as<std::string>() != "off";  // checked with the emulator's options
   if (const double idle = vm["idle-shutdown"].as<double>(); idle != 0) {
     fn.idle_shutdown = seconds_flag(idle, 0.001, 86400, "idle-shutdown");
   }
@@ -280,6 +281,11 @@ ParsedCommand parse_serve(const std::vector<std::string>& args) {
   }
   c.private_network = network == "private";
   c.cpu_scaling = on_off(vm, "cpu-scaling");
+  const std::string freeze = vm["freeze"].as<std::string>();
+  if (freeze != "on" && freeze != "signals" && freeze != "off") {
+    throw po::error("--freeze is on, signals or off, not '" + freeze + "'");
+  }
+  c.freeze_by_signals = freeze == "signals";
   const std::string cgroups = vm["cgroups"].as<std::string>();
   if (cgroups != "auto" && cgroups != "off") {
     throw po::error("--cgroups is auto or off, not '" + cgroups + "'");

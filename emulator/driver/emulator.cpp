@@ -43,6 +43,7 @@ Emulator::~Emulator() {
   for (auto& fn : functions_) {
     fn->thaw_all();
   }
+  freezer_thread_.join();  // its writes done, the thaws above among them
   supervisor_.kill_all();
 }
 
@@ -164,7 +165,10 @@ void Emulator::write_ready_file() const {
       {"private_network", private_network_},
       {"cpu_scaling", config_.cpu_scaling && cgroups_.cpu.version != process::CgroupVersion::none},
       {"memory_limit", cgroups_.memory.version != process::CgroupVersion::none},
-      {"freezer", cgroups_.freezer.version != process::CgroupVersion::none ? "cgroup" : "signals"}};
+      {"freezer",
+       cgroups_.freezer.version != process::CgroupVersion::none && !config_.freeze_by_signals
+           ? "cgroup"
+           : "signals"}};
   nlohmann::json functions = nlohmann::json::object();
   for (const auto& fn : functions_) {
     nlohmann::json f = nlohmann::json::object();

@@ -46,6 +46,9 @@ struct EmulatorConfig {
   // where the kernel refuses (freezing then uses signals).
   bool cgroups = true;
   bool cpu_scaling = true;
+  // Freeze with SIGSTOP/SIGCONT even where a cgroup freezer exists (faster, but visible to the
+  // processes and blind to those that leave their process group).
+  bool freeze_by_signals = false;
   // Hold streamed responses to Lambda's bandwidth after their first 6 MiB (section 3.3).
   bool stream_throttle = true;
   AsyncInvokes::Policy async;  // Event invokes: retries of failed ones
@@ -88,6 +91,8 @@ class Emulator {
   // Sandboxes get networks of their own: asked for, and the kernel allowed it at start.
   [[nodiscard]] bool private_network() const { return private_network_; }
   [[nodiscard]] const process::CgroupSupport& cgroups() const { return cgroups_; }
+  // Where cgroup freezer files are written, in order, off the io thread.
+  [[nodiscard]] net::thread_pool& freezer_thread() { return freezer_thread_; }
   [[nodiscard]] TraceWriter* trace() { return trace_.get(); }
   void trace_request(std::string_view api, const Request& req);
   void trace_response(std::string_view api, const Request& req, unsigned status);
@@ -107,6 +112,7 @@ class Emulator {
   process::IsolationSupport isolation_;  // probed once at start
   bool private_network_ = false;         // likewise
   process::CgroupSupport cgroups_;       // likewise
+  net::thread_pool freezer_thread_{1};
   std::unique_ptr<TraceWriter> trace_;
   std::mt19937_64 rng_;
   Listener<Emulator> invoke_listener_;

@@ -99,8 +99,11 @@ class SandboxHost : public std::enable_shared_from_this<SandboxHost> {
   [[nodiscard]] std::vector<std::string> runtime_argv() const;
   [[nodiscard]] std::string process_name(core::ProcessRef process) const;
   void output_line(telemetry::LogSource source, const std::string& prefix, std::string_view line);
+  [[nodiscard]] bool cgroup_freezer() const;
+  // Writes the cgroup's freezer state ("freeze" or "thaw") on the emulator's freezer thread.
+  void run_freezer(std::string_view kind);
   void signal_all(int signal);
-  void trace_freezer(std::string_view kind, bool by_cgroup, Instant started);
+  void trace_freezer(std::string_view kind, bool by_cgroup, Duration took);
   void abandon_parked_next();
   void abandon_parked_events();
   // The lifecycle trace, if one is written (check first: building the event costs).
@@ -115,11 +118,13 @@ class SandboxHost : public std::enable_shared_from_this<SandboxHost> {
   std::shared_ptr<const process::NetworkNamespace> network_;
   Listener<SandboxHost> listener_;
   telemetry::Hub hub_;
-  std::optional<process::SandboxFiles> files_;    // outlives every launched process
-  std::optional<process::SandboxCgroup> cgroup_;  // likewise
-  std::uint64_t oom_kills_ = 0;                   // counted by cgroup_ so far
+  std::optional<process::SandboxFiles> files_;  // outlives every launched process
+  // Likewise; shared with the freezer thread's writes still to come.
+  std::shared_ptr<process::SandboxCgroup> cgroup_;
+  std::uint64_t oom_kills_ = 0;  // counted by cgroup_ so far
   enum class Frozen { no, by_cgroup, by_signals };
   Frozen frozen_ = Frozen::no;
+  bool freezer_failed_ = false;  // a cgroup freezer write failed: signals from now on
   process::IsolationSpec isolation_;
   bool isolated_ = false;
   std::string log_stream_;
