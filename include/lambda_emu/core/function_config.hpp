@@ -22,6 +22,14 @@ inline constexpr int min_memory_mb = 128;
 inline constexpr int max_memory_mb = 10240;
 inline constexpr int max_timeout_seconds = 900;
 
+// Lambda gives a function CPU in proportion to its memory: one full vCPU at 1,769 MB.
+inline constexpr int full_vcpu_memory_mb = 1769;
+// The vCPUs a function's memory size buys, uncapped (3,538 MB: 2.0). The emulator's cgroup quota
+// and the simulator's cpu-kind costs both follow it; each caps it at what it can use.
+[[nodiscard]] constexpr double vcpus_for_memory(int memory_mb) {
+  return memory_mb / static_cast<double>(full_vcpu_memory_mb);
+}
+
 struct FunctionConfig {
   // Defaults follow the official runtime interface emulator, so tools written for it agree.
   std::string name = "test_function";
