@@ -15,11 +15,12 @@
 #include <thread>
 #include <utility>
 
+#include "lambda_emu/core/function_config.hpp"
+
 namespace lambda_emu::process {
 namespace {
 
 constexpr std::int64_t mib = 1024 * 1024;
-constexpr int lambda_mb_per_vcpu = 1769;
 
 // --- small files ---------------------------------------------------------------------------------
 
@@ -261,7 +262,7 @@ CpuQuota cpu_quota_for_memory(int memory_mb, unsigned host_cpus, std::int64_t pe
   CpuQuota q;
   q.period_us = period_us;
   const double host = std::max(host_cpus, 1u);
-  q.cpus = std::max(memory_mb, 0) / static_cast<double>(lambda_mb_per_vcpu);
+  q.cpus = core::vcpus_for_memory(std::max(memory_mb, 0));  // the rule the simulator uses too
   if (q.cpus > host) {
     q.cpus = host;
     q.capped = true;
