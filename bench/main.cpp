@@ -150,6 +150,7 @@ int run_bench(Options opt) {
              {"extension",
               ctx.opt.extensions || ctx.opt.telemetry ? json(ctx.opt.extension) : json(nullptr)},
              {"placement", {{"pinned", ctx.pinned}, {"description", placement_text(ctx)}}},
+             {"sandboxes", ctx.sandboxes},
              {"load_average_at_start", load_at_start},
              {"options",
               {{"sizes", ctx.opt.sizes},

@@ -5,11 +5,30 @@
 
 #include <csignal>
 #include <exception>
+#include <fstream>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 namespace bench {
 
 namespace {
+
+// "CPU scaling on, memory limit on, freezer cgroup", from a lambda-emu ready file.
+std::string sandbox_shape(const std::string& ready_file) {
+  std::ifstream in(ready_file);
+  const nlohmann::json ready = nlohmann::json::parse(in, nullptr, false);
+  if (ready.is_discarded()) {
+    return "unknown (unreadable ready file)";
+  }
+  auto on = [&](const char* key) { return ready.value(key, false) ? "on" : "off"; };
+  std::string shape = std::string("CPU scaling ") + on("cpu_scaling") + ", memory limit " +
+                      on("memory_limit") + ", freezer " + ready.value("freezer", "?");
+  if (!ready.value("cpu_scaling", false)) {
+    shape += " (unthrottled: lambda-emu's log says why)";
+  }
+  return shape;
+}
 
 Child start_and_wait(Context& ctx, SpawnOptions spawn_options, const std::string& ready_file,
                      const std::string& key, const std::string& what) {
@@ -45,7 +64,12 @@ Child start_emulator(Context& ctx, const std::vector<int>& cpus, const EmulatorL
   so.argv.insert(so.argv.end(), {"--", ctx.opt.runtime});
   so.output_path = launch.output_path.empty() ? ctx.opt.emulator_log : launch.output_path;
   so.cpus = cpus;
-  return start_and_wait(ctx, so, ready, "invoke", "lambda-emu");
+  Child child = start_and_wait(ctx, so, ready, "invoke", "lambda-emu");
+  if (child && ctx.sandboxes.empty()) {
+    ctx.sandboxes = sandbox_shape(ready);
+    ctx.notes.push_back("sandboxes: " + ctx.sandboxes);
+  }
+  return child;
 }
 
 Child start_floor_server(Context& ctx, std::vector<std::string> args, const std::vector<int>& cpus,

@@ -30,6 +30,9 @@ struct Context {
   int ready_counter = 0;
   std::vector<std::string> failures;  // things that failed to start or broke mid-run
   std::vector<std::string> notes;     // things worth reading that are not failures
+  // How the first lambda-emu shaped its sandboxes (its ready file's cpu_scaling, memory_limit,
+  // freezer): figures mean something else where the kernel refused cgroups.
+  std::string sandboxes;
 
   // A path in tmp for a child's ready file, unique within the run.
   std::string fresh_ready_file(const std::string& what) {

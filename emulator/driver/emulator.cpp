@@ -152,6 +152,16 @@ void Emulator::trace_response(std::string_view api, const Request& req, unsigned
   }
 }
 
+// How the first function's sandboxes are frozen between invokes: "cgroup", "signals" or "off".
+std::string_view Emulator::freezer_text() const {
+  if (!functions_.front()->function().freeze) {
+    return "off";
+  }
+  const bool cgroup =
+      cgroups_.freezer.version != process::CgroupVersion::none && !config_.freeze_by_signals;
+  return cgroup ? "cgroup" : "signals";
+}
+
 // {"invoke", "runtime_api", "function_url", "sandbox_paths", "private_tmp"} for the first
 // function (the short form's one), and every function's by name under "functions".
 void Emulator::write_ready_file() const {
@@ -165,10 +175,7 @@ void Emulator::write_ready_file() const {
       {"private_network", private_network_},
       {"cpu_scaling", config_.cpu_scaling && cgroups_.cpu.version != process::CgroupVersion::none},
       {"memory_limit", cgroups_.memory.version != process::CgroupVersion::none},
-      {"freezer",
-       cgroups_.freezer.version != process::CgroupVersion::none && !config_.freeze_by_signals
-           ? "cgroup"
-           : "signals"}};
+      {"freezer", freezer_text()}};
   nlohmann::json functions = nlohmann::json::object();
   for (const auto& fn : functions_) {
     nlohmann::json f = nlohmann::json::object();

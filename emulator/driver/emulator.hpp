@@ -96,6 +96,7 @@ class Emulator {
   [[nodiscard]] TraceWriter* trace() { return trace_.get(); }
   void trace_request(std::string_view api, const Request& req);
   void trace_response(std::string_view api, const Request& req, unsigned status);
+  [[nodiscard]] std::string_view freezer_text() const;
   // Writes the ready file again (a sandbox's Runtime API changed).
   void write_ready_file() const;
 
