@@ -68,12 +68,18 @@ TEST_CASE("cpu: a CPU-bound Init takes about 1769/128 times longer at 128 MB tha
     return;
   }
   INFO("Init Duration at 1769, 512, 128 MB: " << ms[0] << ", " << ms[1] << ", " << ms[2] << " ms");
-  // Lambda's rule gives 3.46x and 13.8x. The band is generous: a loaded machine gives the full
-  // CPU of 1,769 MB less than all of a core, which narrows the ratios.
-  CHECK(ms[1] / ms[0] > 2.0);
+  // Lambda's rule gives 3.46x and 13.8x. The band is generous: a loaded machine (ctest runs
+  // tests in parallel) gives the full CPU of 1,769 MB less than all of a core, which narrows the
+  // ratios against it; the two throttled sizes keep their shares under load, so their own ratio
+  // (the rule's 4x) is held tighter.
+  // (Seen with two busy loops on the 2 cores: 1.5x and 6.4x against 1,769 MB, 4.3x between the
+  // throttled sizes.)
+  CHECK(ms[1] / ms[0] > 1.2);
   CHECK(ms[1] / ms[0] < 5.0);
-  CHECK(ms[2] / ms[0] > 6.0);
+  CHECK(ms[2] / ms[0] > 3.0);
   CHECK(ms[2] / ms[0] < 22.0);
+  CHECK(ms[2] / ms[1] > 2.5);
+  CHECK(ms[2] / ms[1] < 6.0);
 }
 
 TEST_CASE("cpu: without cgroups (--cgroups off) the sandboxes run unthrottled and it is said",
