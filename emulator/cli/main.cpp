@@ -59,7 +59,7 @@ int main(int argc, char* argv[]) {
                              emu.private_network() ? " in each sandbox's own network" : "")
                : "",
           host, ep.port(), fn.get() == &emu.first() ? "function" : name);
-      if (emu.config().cpu_scaling && emu.cgroups().cpu.version != process::CgroupVersion::none) {
+      if (emu.cpu_scaling()) {
         const int mb = fn->spec().function.memory_mb;
         const process::CpuQuota q = process::cpu_quota_for_memory(mb, process::host_cpu_count());
         log->info("{}: {} MB, so {:.3f} of a CPU per sandbox{}", name, mb, q.cpus,

@@ -1,7 +1,10 @@
 #include "cli/options.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <initializer_list>
 #include <sstream>
+#include <string_view>
 
 #include <boost/program_options.hpp>
 
@@ -141,13 +144,23 @@ po::options_description serve_options() {
   return o;
 }
 
-// An on|off flag's value.
-bool on_off(const po::variables_map& vm, const char* name) {
+// A flag that takes one of a few words: its value, or "--NAME is a, b or c, not 'x'".
+std::string choice(const po::variables_map& vm, const char* name,
+                   std::initializer_list<std::string_view> allowed) {
   const std::string value = vm[name].as<std::string>();
-  if (value != "on" && value != "off") {
-    throw po::error(std::string("--") + name + " is on or off, not '" + value + "'");
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) {
+    return value;
   }
-  return value == "on";
+  std::string words;
+  for (auto it = allowed.begin(); it != allowed.end(); ++it) {
+    words += it == allowed.begin() ? "" : std::next(it) == allowed.end() ? " or " : ", ";
+    words += *it;
+  }
+  throw po::error(std::string("--") + name + " is " + words + ", not '" + value + "'");
+}
+
+bool on_off(const po::variables_map& vm, const char* name) {
+  return choice(vm, name, {"on", "off"}) == "on";
 }
 
 std::chrono::milliseconds seconds_flag(double s, double lo, double hi, const char* name) {
@@ -270,27 +283,11 @@ ParsedCommand parse_serve(const std::vector<std::string>& args) {
   const HostPort rapi = parse_host_port(vm["runtime-api"].as<std::string>(), "--runtime-api");
   c.runtime_api_host = rapi.host;
   c.runtime_api_port = rapi.port;
-  const std::string isolation = vm["isolation"].as<std::string>();
-  if (isolation != "auto" && isolation != "off") {
-    throw po::error("--isolation is auto or off, not '" + isolation + "'");
-  }
-  c.isolate = isolation == "auto";
-  const std::string network = vm["network"].as<std::string>();
-  if (network != "shared" && network != "private") {
-    throw po::error("--network is shared or private, not '" + network + "'");
-  }
-  c.private_network = network == "private";
+  c.isolate = choice(vm, "isolation", {"auto", "off"}) == "auto";
+  c.private_network = choice(vm, "network", {"shared", "private"}) == "private";
   c.cpu_scaling = on_off(vm, "cpu-scaling");
-  const std::string freeze = vm["freeze"].as<std::string>();
-  if (freeze != "on" && freeze != "signals" && freeze != "off") {
-    throw po::error("--freeze is on, signals or off, not '" + freeze + "'");
-  }
-  c.freeze_by_signals = freeze == "signals";
-  const std::string cgroups = vm["cgroups"].as<std::string>();
-  if (cgroups != "auto" && cgroups != "off") {
-    throw po::error("--cgroups is auto or off, not '" + cgroups + "'");
-  }
-  c.cgroups = cgroups == "auto";
+  c.freeze_by_signals = choice(vm, "freeze", {"on", "signals", "off"}) == "signals";
+  c.cgroups = choice(vm, "cgroups", {"auto", "off"}) == "auto";
   c.async.retries = vm["event-retries"].as<int>();
   if (c.async.retries < 0 || c.async.retries > 2) {
     throw po::error("--event-retries is 0, 1 or 2");

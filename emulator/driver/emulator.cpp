@@ -66,7 +66,7 @@ void Emulator::start() {
     log_.info(
         "--cgroups off: no CPU share from the memory size, no memory limit, freezing by signals");
   }
-  if (config_.cpu_scaling && cgroups_.cpu.version == process::CgroupVersion::none) {
+  if (config_.cpu_scaling && !cpu_scaling()) {
     log_.warn("CPU scaling unavailable: the sandboxes run unthrottled, whatever their memory size");
   }
   if (config_.private_network) {
@@ -168,14 +168,13 @@ void Emulator::write_ready_file() const {
   if (config_.ready_file.empty() || !started_) {
     return;
   }
-  nlohmann::json ready{
-      {"invoke", endpoint_text(invoke_endpoint())},
-      {"sandbox_paths", false},
-      {"private_tmp", false},
-      {"private_network", private_network_},
-      {"cpu_scaling", config_.cpu_scaling && cgroups_.cpu.version != process::CgroupVersion::none},
-      {"memory_limit", cgroups_.memory.version != process::CgroupVersion::none},
-      {"freezer", freezer_text()}};
+  nlohmann::json ready{{"invoke", endpoint_text(invoke_endpoint())},
+                       {"sandbox_paths", false},
+                       {"private_tmp", false},
+                       {"private_network", private_network_},
+                       {"cpu_scaling", cpu_scaling()},
+                       {"memory_limit", cgroups_.memory.version != process::CgroupVersion::none},
+                       {"freezer", freezer_text()}};
   nlohmann::json functions = nlohmann::json::object();
   for (const auto& fn : functions_) {
     nlohmann::json f = nlohmann::json::object();

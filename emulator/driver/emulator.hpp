@@ -91,6 +91,10 @@ class Emulator {
   // Sandboxes get networks of their own: asked for, and the kernel allowed it at start.
   [[nodiscard]] bool private_network() const { return private_network_; }
   [[nodiscard]] const process::CgroupSupport& cgroups() const { return cgroups_; }
+  // Sandboxes get a CPU share from their memory size: asked for, and a CPU cgroup exists.
+  [[nodiscard]] bool cpu_scaling() const {
+    return config_.cpu_scaling && cgroups_.cpu.version != process::CgroupVersion::none;
+  }
   // Where cgroup freezer files are written, in order, off the io thread.
   [[nodiscard]] net::thread_pool& freezer_thread() { return freezer_thread_; }
   [[nodiscard]] TraceWriter* trace() { return trace_.get(); }

@@ -629,13 +629,18 @@ int SandboxCgroup::enter(std::size_t* failed_file) const noexcept {
 }
 
 bool SandboxCgroup::start_freeze(std::string& error) {
+  return write_freezer(true, error);
+}
+
+bool SandboxCgroup::write_freezer(bool frozen, std::string& error) {
   if (freezer_v_ == CgroupVersion::none) {
     error = "no freezer";
     return false;
   }
   const bool v1 = freezer_v_ == CgroupVersion::v1;
   const std::string file = freezer_dir_ + (v1 ? "/freezer.state" : "/cgroup.freeze");
-  if (const int err = write_text(file, v1 ? "FROZEN" : "1"); err != 0) {
+  const char* state = v1 ? (frozen ? "FROZEN" : "THAWED") : (frozen ? "1" : "0");
+  if (const int err = write_text(file, state); err != 0) {
     error = failure("write to", file, err);
     return false;
   }
@@ -654,17 +659,7 @@ bool SandboxCgroup::freeze(std::string& error) {
 }
 
 bool SandboxCgroup::thaw(std::string& error) {
-  if (freezer_v_ == CgroupVersion::none) {
-    error = "no freezer";
-    return false;
-  }
-  const bool v1 = freezer_v_ == CgroupVersion::v1;
-  const std::string file = freezer_dir_ + (v1 ? "/freezer.state" : "/cgroup.freeze");
-  if (const int err = write_text(file, v1 ? "THAWED" : "0"); err != 0) {
-    error = failure("write to", file, err);
-    return false;
-  }
-  return true;
+  return write_freezer(false, error);
 }
 
 bool SandboxCgroup::frozen() const {

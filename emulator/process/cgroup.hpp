@@ -162,6 +162,8 @@ class SandboxCgroup {
   SandboxCgroup() = default;
   void take(SandboxCgroup& other) noexcept;
   bool apply(int memory_mb, std::string& error);
+  // freezer.state FROZEN/THAWED (v1) or cgroup.freeze 1/0 (v2).
+  bool write_freezer(bool frozen, std::string& error);
   void kill_members() const;
 
   CgroupVersion cpu_v_ = CgroupVersion::none, memory_v_ = CgroupVersion::none,
