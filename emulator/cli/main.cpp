@@ -9,11 +9,15 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/options.hpp"
+#include "cli/sim_command.hpp"
 #include "driver/emulator.hpp"
 
 using namespace lambda_emu;
 
 int main(int argc, char* argv[]) {
+  if (argc > 1 && std::string_view(argv[1]) == "sim") {
+    return cli::run_sim({argv + 2, argv + argc});
+  }
   cli::ParsedCommand cmd = cli::parse_command_line(argc, argv);
   if (cmd.exit_code) {
     (*cmd.exit_code == 0 ? std::cout : std::cerr) << cmd.message;

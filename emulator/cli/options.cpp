@@ -23,6 +23,7 @@ constexpr const char* usage_text =
     "\n"
     "Usage:\n"
     "  lambda-emu serve [options] [--] [BOOTSTRAP [ARGS...]]\n"
+    "  lambda-emu sim SCENARIO [--format json|md|html] [--seed N] [--out FILE]\n"
     "  lambda-emu --help | --version\n"
     "\n"
     "Commands:\n"
@@ -30,8 +31,10 @@ constexpr const char* usage_text =
     "          under the Lambda Runtime API and take invokes on the RIE-compatible endpoint\n"
     "          POST http://<listen>/2015-03-31/functions/function/invocations\n"
     "          With --config FILE: every function FILE describes, invoked by name.\n"
+    "  sim     Model a wrapper_sim scenario on virtual time: every variant's phases and\n"
+    "          its overhead over bare, the same output for the same seed.\n"
     "\n"
-    "Run `lambda-emu serve --help` for its options.\n";
+    "Run `lambda-emu serve --help` or `lambda-emu sim --help` for their options.\n";
 
 struct HostPort {
   std::string host;

@@ -56,6 +56,9 @@ Sandbox::Sandbox(FunctionConfig config, const Clock& clock, MemoryMeter& meter)
 
 Result Sandbox::handle(Event&& event) {
   out_ = Result{};
+  // Room for a busy event's actions at once: growing a vector of these variants one step at a
+  // time moved them about a third of the core's time (the simulator runs millions of invokes).
+  out_.actions.reserve(16);
   std::visit([this](auto&& e) { on(std::move(e)); }, std::move(event));
   freeze_if_idle();
   return std::move(out_);
@@ -78,7 +81,7 @@ std::optional<std::string> Sandbox::extension_name(const std::string& identifier
 
 void Sandbox::on(InvokeArrived&& e) {
   if (stopping_) {
-    out_.actions.push_back(
+    out_.actions.emplace_back(
         CompleteInvoke{e.invoke.request_id, Outcome::shutting_down(e.invoke.request_id)});
     return;
   }
@@ -134,7 +137,7 @@ void Sandbox::deliver() {
   current_->delivered = clock_.now();
   last_delivered_id_ = current_->invoke->request_id;
   set_runtime(RuntimeState::running);
-  out_.actions.push_back(DeliverInvoke{current_->invoke, current_->deadline_wall});
+  out_.actions.emplace_back(DeliverInvoke{current_->invoke, current_->deadline_wall});
   for (Extension& x : extensions_) {
     if (x.invoke) {
       send_event(x, ExtensionEvent{ExtensionEvent::Kind::invoke, current_->deadline_wall,
@@ -148,7 +151,7 @@ void Sandbox::complete(Outcome outcome) {
   c.completed = true;
   c.status = outcome.status;
   c.error_type = outcome.error_type;
-  out_.actions.push_back(CompleteInvoke{c.invoke->request_id, std::move(outcome)});
+  out_.actions.emplace_back(CompleteInvoke{c.invoke->request_id, std::move(outcome)});
 }
 
 // The runtime is done with the invoke: its next /next, a crash or a timeout (C66).
@@ -276,7 +279,7 @@ void Sandbox::start_init(InitPhase phase) {
     x.name = config_.extensions[i];
     x.index = i;
     x.alive = true;
-    out_.actions.push_back(Spawn{ProcessRef::extension(i, generation_)});
+    out_.actions.emplace_back(Spawn{ProcessRef::extension(i, generation_)});
   }
   if (extensions_.empty()) {
     spawn_runtime();
@@ -286,7 +289,7 @@ void Sandbox::start_init(InitPhase phase) {
 void Sandbox::spawn_runtime() {
   runtime_alive_ = true;
   set_runtime(RuntimeState::started);
-  out_.actions.push_back(Spawn{ProcessRef::runtime(generation_)});
+  out_.actions.emplace_back(Spawn{ProcessRef::runtime(generation_)});
 }
 
 // Init is over when the runtime asked for its first event and every registered extension for
@@ -379,7 +382,7 @@ void Sandbox::on(RuntimeNext&&) {
       }
       // A /next while an event is out re-sends the same event (C19); it also recovers an event
       // whose delivery the runtime never received.
-      out_.actions.push_back(DeliverInvoke{current_->invoke, current_->deadline_wall});
+      out_.actions.emplace_back(DeliverInvoke{current_->invoke, current_->deadline_wall});
       return;
     case RuntimeState::ready:
       return;  // another long poll beside the parked one; clients leave such connections open
@@ -438,7 +441,7 @@ void Sandbox::on(RuntimeStreamStarted&& e) {
   }
   current_->responded = clock_.now();
   current_->streaming = true;
-  out_.actions.push_back(StartStream{e.request_id, std::move(e.content_type)});
+  out_.actions.emplace_back(StartStream{e.request_id, std::move(e.content_type)});
 }
 
 void Sandbox::on(RuntimeStreamEnded&& e) {
@@ -806,7 +809,7 @@ void Sandbox::on(StopRequested&&) {
   stopping_ = true;
   // Every accepted invoke still gets exactly one outcome.
   for (Invoke& queued : queue_) {
-    out_.actions.push_back(
+    out_.actions.emplace_back(
         CompleteInvoke{queued.request_id, Outcome::shutting_down(queued.request_id)});
   }
   queue_.clear();
@@ -931,7 +934,7 @@ void Sandbox::try_finish_shutdown() {
 void Sandbox::after_reset() {
   if (stopping_) {
     set_phase(SandboxPhase::stopped);
-    out_.actions.push_back(Stopped{});
+    out_.actions.emplace_back(Stopped{});
     return;
   }
   set_phase(SandboxPhase::idle);
@@ -970,7 +973,7 @@ bool Sandbox::anything_alive() const {
 
 void Sandbox::set_extension(Extension& x, ExtensionState s) {
   if (s != x.state) {
-    out_.actions.push_back(Transition{"extension " + x.name, to_string(x.state), to_string(s)});
+    out_.actions.emplace_back(Transition{"extension " + x.name, to_string(x.state), to_string(s)});
     x.state = s;
   }
 }
@@ -983,7 +986,7 @@ void Sandbox::send_event(Extension& x, ExtensionEvent event) {
   }
   thaw();
   set_extension(x, ExtensionState::running);
-  out_.actions.push_back(DeliverExtensionEvent{x.identifier, std::move(event)});
+  out_.actions.emplace_back(DeliverExtensionEvent{x.identifier, std::move(event)});
 }
 
 void Sandbox::refuse(errc code, std::string message) {
@@ -1006,35 +1009,35 @@ void Sandbox::refuse_extension_transition(const Extension& x, ExtensionState tar
 
 void Sandbox::set_phase(SandboxPhase p) {
   if (p != phase_) {
-    out_.actions.push_back(Transition{"sandbox", to_string(phase_), to_string(p)});
+    out_.actions.emplace_back(Transition{"sandbox", to_string(phase_), to_string(p)});
     phase_ = p;
   }
 }
 
 void Sandbox::set_runtime(RuntimeState s) {
   if (s != runtime_) {
-    out_.actions.push_back(Transition{"runtime", to_string(runtime_), to_string(s)});
+    out_.actions.emplace_back(Transition{"runtime", to_string(runtime_), to_string(s)});
     runtime_ = s;
   }
 }
 
 void Sandbox::signal(ProcessRef process, Signal sig) {
   thaw();
-  out_.actions.push_back(SignalProcess{process, sig});
+  out_.actions.emplace_back(SignalProcess{process, sig});
 }
 
 void Sandbox::freeze_if_idle() {
   if (config_.freeze && !frozen_ && phase_ == SandboxPhase::ready && !current_ &&
       runtime_ == RuntimeState::ready && runtime_alive_ && extensions_ready(true)) {
     frozen_ = true;
-    out_.actions.push_back(Freeze{});
+    out_.actions.emplace_back(Freeze{});
   }
 }
 
 void Sandbox::thaw() {
   if (frozen_) {
     frozen_ = false;
-    out_.actions.push_back(Thaw{});
+    out_.actions.emplace_back(Thaw{});
   }
 }
 
@@ -1046,13 +1049,13 @@ TimerId Sandbox::arm(Instant at) {
 
 void Sandbox::cancel(TimerId& id) {
   if (id != 0) {
-    out_.actions.push_back(CancelTimer{id});
+    out_.actions.emplace_back(CancelTimer{id});
     id = 0;
   }
 }
 
 void Sandbox::emit(Record r) {
-  out_.actions.push_back(EmitRecord{std::move(r)});
+  out_.actions.emplace_back(EmitRecord{std::move(r)});
 }
 
 std::string Sandbox::request_error(std::string_view message) const {

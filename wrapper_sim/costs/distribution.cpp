@@ -70,15 +70,21 @@ Duration uniform_at(const Uniform& u, double p) {
   return cost_from_ns(in_ns(u.lo) + p * (in_ns(u.hi) - in_ns(u.lo)));
 }
 
-// Nearest rank: the smallest sample with at least a fraction p of the samples at or below it.
 Duration empirical_at(const Empirical& e, double p) {
   assert(!e.samples.empty());
-  const double rank = std::ceil(p * static_cast<double>(e.samples.size()));
-  const std::size_t i = rank < 1 ? 0 : static_cast<std::size_t>(rank) - 1;
-  return e.samples[std::min(i, e.samples.size() - 1)];
+  return nearest_rank(e.samples, p);
 }
 
 }  // namespace
+
+Duration nearest_rank(const std::vector<Duration>& sorted, double p) {
+  if (sorted.empty()) {
+    return Duration::zero();
+  }
+  const double rank = std::ceil(p * static_cast<double>(sorted.size()));
+  const std::size_t i = rank < 1 ? 0 : static_cast<std::size_t>(rank) - 1;
+  return sorted[std::min(i, sorted.size() - 1)];
+}
 
 LogNormal LogNormal::from_p50_p99(Duration p50, Duration p99) {
   const double mu = std::log(in_ns(p50) / ns_per_ms);

@@ -65,6 +65,11 @@ using Distribution = std::variant<Constant, Uniform, Normal, LogNormal, Empirica
 // or below it); normal and lognormal use the inverse normal CDF, accurate to about 1e-15.
 [[nodiscard]] Duration quantile(const Distribution& d, double p);
 
+// The p-quantile (0 <= p <= 1) of ascending samples by nearest rank: the smallest sample with at
+// least a fraction p of the samples at or below it, so always a value that happened. Zero when
+// there are none.
+[[nodiscard]] Duration nearest_rank(const std::vector<Duration>& sorted, double p);
+
 // Nanoseconds as a cost: rounded to the nearest, never negative, and saturating at
 // Duration::max() (about 292 years) instead of overflowing.
 [[nodiscard]] Duration cost_from_ns(double ns);

@@ -79,23 +79,28 @@ std::uint64_t Fields::count(const std::string& key, std::uint64_t fallback, std:
     return fallback;
   }
   const json& v = at(key);
-  if (!v.is_number_integer() ||
-      (v.is_number_integer() && !v.is_number_unsigned() && v.get<std::int64_t>() < 0) ||
-      v.get<std::uint64_t>() < minimum) {
+  // A parsed 5 is unsigned, but one set from C++ is signed: accept both when not negative.
+  const bool whole =
+      v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0);
+  if (!whole || v.get<std::uint64_t>() < minimum) {
     fail(key, "must be a whole number >= " + std::to_string(minimum));
   }
   return v.get<std::uint64_t>();
 }
 
-Duration Fields::ms(const std::string& key, Duration fallback) {
+double Fields::number(const std::string& key, double fallback) {
   if (!has(key)) {
     return fallback;
   }
   const json& v = at(key);
   if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0) {
-    fail(key, "must be a number of ms >= 0");
+    fail(key, "must be a number >= 0");
   }
-  return costs::cost_from_ns(v.get<double>() * 1e6);
+  return v.get<double>();
+}
+
+Duration Fields::ms(const std::string& key, Duration fallback) {
+  return has(key) ? costs::cost_from_ns(number(key, 0) * 1e6) : fallback;
 }
 
 void Fields::done() const {

@@ -41,6 +41,8 @@ class Fields {
   // A whole number >= minimum.
   [[nodiscard]] std::uint64_t count(const std::string& key, std::uint64_t fallback,
                                     std::uint64_t minimum = 0);
+  // A finite number >= 0.
+  [[nodiscard]] double number(const std::string& key, double fallback);
   // Milliseconds >= 0, as a Duration.
   [[nodiscard]] Duration ms(const std::string& key, Duration fallback);
   // The value itself, for arrays and nested objects the caller reads with its own Fields.

@@ -1,0 +1,52 @@
+#include "sim/calibration.hpp"
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+namespace lambda_emu::wrapper_sim {
+
+using nlohmann::json;
+
+bool Calibration::empty() const {
+  return process_spawn == Duration::zero() && http_hop == Duration::zero() &&
+         invoke_overhead == Duration::zero() && base64_ns_per_byte == 0;
+}
+
+Duration Calibration::base64(std::uint64_t bytes) const {
+  return costs::cost_from_ns(base64_ns_per_byte * static_cast<double>(bytes));
+}
+
+json Calibration::to_json() const {
+  return {{"process_spawn_ms", to_ms(process_spawn)},
+          {"http_hop_ms", to_ms(http_hop)},
+          {"invoke_overhead_ms", to_ms(invoke_overhead)},
+          {"base64_ns_per_byte", base64_ns_per_byte},
+          {"machine", machine}};
+}
+
+std::variant<Calibration, ScenarioError> load_calibration(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) {
+    return ScenarioError(file.string() + ": cannot be read");
+  }
+  const json spec = json::parse(in, nullptr, false);
+  if (spec.is_discarded()) {
+    return ScenarioError(file.string() + ": not valid JSON");
+  }
+  try {
+    Fields f(spec, "", file.parent_path());
+    Calibration c;
+    c.process_spawn = f.ms("process_spawn_ms", c.process_spawn);
+    c.http_hop = f.ms("http_hop_ms", c.http_hop);
+    c.invoke_overhead = f.ms("invoke_overhead_ms", c.invoke_overhead);
+    c.base64_ns_per_byte = f.number("base64_ns_per_byte", 0);
+    c.machine = f.has("machine") ? f.text("machine") : std::string();
+    f.done();
+    return c;
+  } catch (const ScenarioError& e) {
+    return ScenarioError(file.string() + ": " + e.what());
+  }
+}
+
+}  // namespace lambda_emu::wrapper_sim

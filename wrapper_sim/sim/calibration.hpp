@@ -1,0 +1,36 @@
+#pragma once
+// Calibration: the constants of one machine the model needs so that modeled and measured runs
+// describe the same machine. `lambda-emu calibrate` measures them and writes this file; the
+// simulator reads it (`--calibration FILE`). Without one every constant is zero: an ideal machine
+// on which only the scenario's own costs take time.
+//
+//   {"process_spawn_ms": 0.9, "http_hop_ms": 0.08, "invoke_overhead_ms": 0.16,
+//    "base64_ns_per_byte": 0.6, "machine": "..."}
+#include <filesystem>
+#include <string>
+#include <variant>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "lambda_emu/clock.hpp"
+#include "scenario/fields.hpp"
+
+namespace lambda_emu::wrapper_sim {
+
+struct Calibration {
+  Duration process_spawn{0};      // fork/exec to the process's first instruction of its own code
+  Duration http_hop{0};           // one loopback HTTP request and its answer
+  Duration invoke_overhead{0};    // what the emulator adds to an invoke beyond the runtime's time
+  double base64_ns_per_byte = 0;  // encoding or decoding, per byte of the original
+  std::string machine;            // where it was measured: host, CPUs, date (free text)
+
+  [[nodiscard]] bool empty() const;
+  [[nodiscard]] nlohmann::json to_json() const;
+  // The time to base64-encode (or decode) `bytes`.
+  [[nodiscard]] Duration base64(std::uint64_t bytes) const;
+};
+
+[[nodiscard]] std::variant<Calibration, ScenarioError> load_calibration(
+    const std::filesystem::path& file);
+
+}  // namespace lambda_emu::wrapper_sim

@@ -1,0 +1,267 @@
+#include "sim/report.hpp"
+
+#include <array>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/stats.hpp"
+
+namespace lambda_emu::wrapper_sim {
+namespace {
+
+using nlohmann::json;
+
+// Milliseconds rounded to the nanosecond, so JSON never prints binary noise.
+double ms(Duration d) {
+  return static_cast<double>(d.count()) / 1e6;
+}
+
+std::string fixed(Duration d, bool sign = false) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, sign ? "%+.3f" : "%.3f", ms(d));
+  return buf;
+}
+
+json stats_json(const Stats& s) {
+  return {{"n", s.n},
+          {"mean_ms", ms(s.mean)},
+          {"p50_ms", ms(s.p50)},
+          {"p90_ms", ms(s.p90)},
+          {"p99_ms", ms(s.p99)},
+          {"max_ms", ms(s.max)}};
+}
+
+// A run's phases, summarized once, beside bare's at the same payload size.
+struct Row {
+  const RunResult* run;
+  std::array<Stats, phase_count> stats;
+  std::size_t bare;  // index of bare's row
+
+  [[nodiscard]] const Stats& of(Phase p) const { return stats[static_cast<std::size_t>(p)]; }
+};
+
+std::vector<Row> rows(const SimResult& result) {
+  std::vector<Row> out;
+  std::size_t bare = 0;
+  for (const RunResult& r : result.runs) {
+    Row row{&r, {}, bare};
+    for (std::size_t i = 0; i < phase_count; ++i) {
+      row.stats[i] = summarize(r.samples.of(phase_at(i)));
+    }
+    if (r.variant == "bare") {
+      bare = row.bare = out.size();
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::string describe_work(const Scenario& s, const SimResult& result) {
+  const Work& w = s.work;
+  std::string text = "seed " + std::to_string(result.seed) + ", " + std::to_string(s.memory_mb) +
+                     " MB, " + std::to_string(w.cold_starts) + " cold starts each followed by " +
+                     std::to_string(w.warm_invokes) + " warm invokes, per variant and payload size";
+  return text;
+}
+
+std::string describe_calibration(const Calibration& c) {
+  if (c.empty()) {
+    return "none (an ideal machine: only the scenario's costs take time)";
+  }
+  return "spawn " + fixed(c.process_spawn) + " ms, HTTP hop " + fixed(c.http_hop) +
+         " ms, emulator per invoke " + fixed(c.invoke_overhead) + " ms" +
+         (c.machine.empty() ? "" : " (" + c.machine + ")");
+}
+
+// A table as both Markdown and HTML render it.
+struct Table {
+  std::string title;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> cells;
+};
+
+std::vector<Table> tables(const Scenario& scenario, const std::vector<Row>& all) {
+  std::vector<Table> out;
+  for (const std::uint64_t payload : scenario.work.payload_bytes) {
+    Table summary{"Payload " + std::to_string(payload) + " B: overview (ms; overhead over bare)",
+                  {"variant", "cold start p50", "+bare", "cold start p99", "+bare", "warm p50",
+                   "+bare", "warm p99", "+bare"},
+                  {}};
+    for (const Row& row : all) {
+      if (row.run->payload_bytes != payload) {
+        continue;
+      }
+      std::vector<std::string> line{row.run->variant};
+      for (const Phase p : {Phase::cold_start, Phase::warm}) {
+        const Stats& s = row.of(p);
+        const Stats& b = all[row.bare].of(p);
+        line.push_back(fixed(s.p50));
+        line.push_back(fixed(s.p50 - b.p50, true));
+        line.push_back(fixed(s.p99));
+        line.push_back(fixed(s.p99 - b.p99, true));
+      }
+      summary.cells.push_back(std::move(line));
+    }
+    out.push_back(std::move(summary));
+    for (const Row& row : all) {
+      if (row.run->payload_bytes != payload) {
+        continue;
+      }
+      Table t{"Payload " + std::to_string(payload) + " B, " + row.run->variant + " (ms)",
+              {"phase", "n", "p50", "p90", "p99", "mean", "+bare p50", "+bare p99", "+bare mean"},
+              {}};
+      for (std::size_t i = 0; i < phase_count; ++i) {
+        const Phase p = phase_at(i);
+        const Stats& s = row.of(p);
+        const Stats& b = all[row.bare].of(p);
+        t.cells.push_back({std::string(phase_name(p)), std::to_string(s.n), fixed(s.p50),
+                           fixed(s.p90), fixed(s.p99), fixed(s.mean), fixed(s.p50 - b.p50, true),
+                           fixed(s.p99 - b.p99, true), fixed(s.mean - b.mean, true)});
+      }
+      out.push_back(std::move(t));
+    }
+  }
+  return out;
+}
+
+std::string markdown(const Scenario& scenario, const Calibration& calibration,
+                     const SimResult& result) {
+  std::string md = "# " + scenario.name + " (modeled)\n\n";
+  if (!scenario.comment.empty()) {
+    md += scenario.comment + "\n\n";
+  }
+  md += "- Work: " + describe_work(scenario, result) + ".\n";
+  md += "- Calibration: " + describe_calibration(calibration) + ".\n";
+  md += "- Phases:";
+  for (std::size_t i = 0; i < phase_count; ++i) {
+    md += std::string(i ? "; " : " ") + std::string(phase_name(phase_at(i))) + ": " +
+          std::string(phase_meaning(phase_at(i)));
+  }
+  md += ".\n";
+  for (const Table& t : tables(scenario, rows(result))) {
+    md += "\n## " + t.title + "\n\n|";
+    for (const std::string& h : t.header) {
+      md += " " + h + " |";
+    }
+    md += "\n|";
+    for (std::size_t i = 0; i < t.header.size(); ++i) {
+      md += i == 0 ? " --- |" : " ---: |";
+    }
+    md += "\n";
+    for (const auto& line : t.cells) {
+      md += "|";
+      for (const std::string& c : line) {
+        md += " " + c + " |";
+      }
+      md += "\n";
+    }
+  }
+  return md;
+}
+
+std::string escaped(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string html(const Scenario& scenario, const Calibration& calibration,
+                 const SimResult& result) {
+  std::string h =
+      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" +
+      escaped(scenario.name) +
+      " (modeled)</title>\n<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:75em}"
+      "table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{padding:.2em .6em;border-bottom:"
+      "1px solid #ddd}td:not(:first-child),th:not(:first-child){text-align:right;font-variant-"
+      "numeric:tabular-nums}th{background:#f4f4f4}</style></head><body>\n<h1>" +
+      escaped(scenario.name) + " (modeled)</h1>\n";
+  if (!scenario.comment.empty()) {
+    h += "<p>" + escaped(scenario.comment) + "</p>\n";
+  }
+  h += "<ul><li>Work: " + escaped(describe_work(scenario, result)) +
+       ".</li><li>Calibration: " + escaped(describe_calibration(calibration)) + ".</li></ul>\n";
+  for (const Table& t : tables(scenario, rows(result))) {
+    h += "<h2>" + escaped(t.title) + "</h2>\n<table><tr>";
+    for (const std::string& c : t.header) {
+      h += "<th>" + escaped(c) + "</th>";
+    }
+    h += "</tr>\n";
+    for (const auto& line : t.cells) {
+      h += "<tr>";
+      for (const std::string& c : line) {
+        h += "<td>" + escaped(c) + "</td>";
+      }
+      h += "</tr>\n";
+    }
+    h += "</table>\n";
+  }
+  return h + "</body></html>\n";
+}
+
+}  // namespace
+
+json report_json(const Scenario& scenario, const Calibration& calibration,
+                 const SimResult& result) {
+  json runs = json::array();
+  const std::vector<Row> all = rows(result);
+  for (const Row& row : all) {
+    json phases = json::object();
+    json overhead = json::object();
+    for (std::size_t i = 0; i < phase_count; ++i) {
+      const Phase p = phase_at(i);
+      const Stats& s = row.of(p);
+      const Stats& b = all[row.bare].of(p);
+      const std::string name(phase_name(p));
+      phases[name] = stats_json(s);
+      overhead[name] = {{"p50_ms", ms(s.p50 - b.p50)},
+                        {"p99_ms", ms(s.p99 - b.p99)},
+                        {"mean_ms", ms(s.mean - b.mean)}};
+    }
+    runs.push_back({{"variant", row.run->variant},
+                    {"payload_bytes", row.run->payload_bytes},
+                    {"phases", std::move(phases)},
+                    {"overhead", std::move(overhead)}});
+  }
+  return {{"scenario", scenario.name},
+          {"comment", scenario.comment},
+          {"seed", result.seed},
+          {"memory_mb", scenario.memory_mb},
+          {"cold_starts", scenario.work.cold_starts},
+          {"warm_invokes", scenario.work.warm_invokes},
+          {"invokes", result.invokes},
+          {"calibration", calibration.to_json()},
+          {"runs", std::move(runs)}};
+}
+
+std::string render(Format format, const Scenario& scenario, const Calibration& calibration,
+                   const SimResult& result) {
+  switch (format) {
+    case Format::json:
+      return report_json(scenario, calibration, result).dump(2) + "\n";
+    case Format::markdown:
+      return markdown(scenario, calibration, result);
+    case Format::html:
+      return html(scenario, calibration, result);
+  }
+  return {};
+}
+
+}  // namespace lambda_emu::wrapper_sim

@@ -1,0 +1,342 @@
+#include "sim/simulator.hpp"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <tuple>
+
+#include "lambda_emu/core/sandbox.hpp"
+#include "lambda_emu/virtual_clock.hpp"
+#include "sim/event_queue.hpp"
+#include "sim/extension_actor.hpp"
+#include "sim/runtime_actor.hpp"
+#include "sim/streams.hpp"
+
+namespace lambda_emu::wrapper_sim {
+namespace {
+
+// The model does not model memory: every REPORT says the same.
+class ModelMeter final : public core::MemoryMeter {
+ public:
+  int max_memory_used_mb() override { return 0; }
+};
+
+template <class... Ts>
+struct overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+core::FunctionConfig function_config(const Scenario& s, const Variant& v) {
+  core::FunctionConfig f;
+  f.name = s.name;
+  f.memory_mb = s.memory_mb;
+  f.timeout = s.timeout;
+  f.runtime_version = s.runtime.name;
+  for (const ExtensionStage* x : v.extensions()) {
+    f.extensions.push_back(x->name);
+  }
+  return f;
+}
+
+// One variant at one payload size: the scenario's work, sandbox after sandbox, on one clock.
+class Run {
+ public:
+  Run(const Scenario& scenario, const Variant& variant, const Calibration& calibration,
+      std::uint64_t seed, std::uint64_t payload_bytes)
+      : scenario_(scenario),
+        variant_(variant),
+        calibration_(calibration),
+        payload_bytes_(payload_bytes),
+        config_(function_config(scenario, variant)),
+        streams_(seed, variant.stages.size()),
+        runtime_(scenario, variant, calibration, streams_, queue_, samples_) {
+    for (std::size_t i = 0; i < variant.stages.size(); ++i) {
+      if (const auto* x = std::get_if<ExtensionStage>(&variant.stages[i])) {
+        extensions_.emplace_back(*x, static_cast<std::uint32_t>(extensions_.size()),
+                                 scenario.memory_mb, calibration, streams_.stage[i], queue_);
+      }
+    }
+  }
+
+  Samples go() {
+    start_sandbox();
+    for (;;) {
+      // The core's timers wait beside the queue: it cancels nearly all of them (every invoke's
+      // deadline), and in the queue they would pile up until their time.
+      const auto timer = std::min_element(armed_.begin(), armed_.end(), [](auto& a, auto& b) {
+        return std::tie(a.second, a.first) < std::tie(b.second, b.first);
+      });
+      if (timer != armed_.end() && (queue_.empty() || timer->second <= queue_.top().at)) {
+        const core::TimerId id = timer->first;
+        clock_.set(timer->second);
+        armed_.erase(timer);
+        send(core::TimerFired{id}, "a timer");
+        continue;
+      }
+      if (queue_.empty()) {
+        break;
+      }
+      const Scheduled s = queue_.pop();
+      if (s.epoch == epoch_) {
+        clock_.set(s.at);
+        fire(s);
+      }
+    }
+    return std::move(samples_);
+  }
+
+  [[nodiscard]] std::uint64_t invokes() const { return invokes_; }
+
+ private:
+  void start_sandbox() {
+    queue_.set_epoch(++epoch_);
+    armed_.clear();
+    box_ = std::make_unique<core::Sandbox>(config_, clock_, meter_);
+    Duration placement{0};
+    for (std::size_t i = 0; i < variant_.stages.size(); ++i) {
+      if (const auto* s = std::get_if<SandboxStage>(&variant_.stages[i])) {
+        placement += costs::sample(s->placement, streams_.stage[i], scenario_.memory_mb);
+      }
+    }
+    samples_.add(Phase::sandbox, placement);
+    in_sandbox_ = 0;
+    answered_all_ = false;
+    stop_sent_ = false;
+    send_invoke(clock_.now(), placement);
+  }
+
+  // The caller sends an invoke at `at`; the core sees it after `delay` and the emulator's own
+  // per-invoke cost.
+  void send_invoke(Instant at, Duration delay) {
+    sent_ = at;
+    first_byte_.reset();
+    queue_.push(at + delay + calibration_.invoke_overhead, Due::arrive);
+  }
+
+  void fire(const Scheduled& s) {
+    const Instant now = clock_.now();
+    switch (s.what) {
+      case Due::arrive: {
+        core::Invoke in;
+        in.request_id = std::to_string(++invokes_);
+        send(core::InvokeArrived{std::move(in)}, "an invoke");
+        break;
+      }
+      case Due::runtime_next:
+        if (runtime_.current(s.arg)) {
+          runtime_.next_called();
+          send(core::RuntimeNext{}, "the runtime's /next");
+        }
+        break;
+      case Due::runtime_response:
+        if (runtime_.current(s.arg)) {
+          core::RuntimeResponse r;
+          r.request_id = runtime_.request_id();
+          r.content_type = runtime_.content_type();
+          r.size = runtime_.response_bytes();
+          send(std::move(r), "the runtime's /response");
+        }
+        break;
+      case Due::stream_start:
+        if (runtime_.current(s.arg)) {
+          send(core::RuntimeStreamStarted{runtime_.request_id(), runtime_.content_type()},
+               "the runtime's streamed /response");
+        }
+        break;
+      case Due::stream_end:
+        if (runtime_.current(s.arg)) {
+          core::RuntimeStreamEnded e;
+          e.request_id = runtime_.request_id();
+          e.size = runtime_.response_bytes();
+          send(std::move(e), "the end of the runtime's stream");
+        }
+        break;
+      case Due::runtime_exit:
+        send(core::ProcessExited{core::ProcessRef::runtime(s.arg), {}}, "the runtime's exit");
+        break;
+      case Due::extension_register: {
+        ExtensionActor& x = extensions_[s.index];
+        if (x.current(s.arg)) {
+          send(core::ExtensionRegister{x.name(), x.identifier(), {"INVOKE", "SHUTDOWN"}},
+               "an extension's /register");
+          x.registered(now);
+        }
+        break;
+      }
+      case Due::extension_subscribe: {
+        ExtensionActor& x = extensions_[s.index];
+        if (x.current(s.arg)) {
+          send(core::TelemetrySubscribe{x.identifier(), {"platform"}, false},
+               "an extension's telemetry subscription");
+          x.subscribed(now);
+        }
+        break;
+      }
+      case Due::extension_next: {
+        ExtensionActor& x = extensions_[s.index];
+        if (x.current(s.arg)) {
+          x.next_called(now);
+          send(core::ExtensionNext{x.identifier()}, "an extension's /event/next");
+        }
+        break;
+      }
+      case Due::extension_exit:
+        extensions_[s.index].exited();
+        send(core::ProcessExited{core::ProcessRef::extension(s.index, s.arg), {}},
+             "an extension's exit");
+        break;
+    }
+  }
+
+  void send(core::Event&& event, const char* what) {
+    core::Result r = box_->handle(std::move(event));
+    if (r.refusal) {
+      throw std::runtime_error(std::string("the lifecycle core refused the model's ") + what +
+                               ": " + r.refusal->message);
+    }
+    for (core::Action& a : r.actions) {
+      apply(a);
+    }
+    // An extension told of an INVOKE waits for the runtime's word that the response is out.
+    if (const auto end = runtime_.response_end()) {
+      for (ExtensionActor& x : extensions_) {
+        if (x.awaiting_response()) {
+          x.response_out(*end);
+        }
+      }
+    }
+    if (stop_due_) {
+      stop_due_ = false;
+      send(core::StopRequested{}, "the stop");
+    } else if (sandbox_done_) {
+      sandbox_done_ = false;
+      if (++sandboxes_done_ < scenario_.work.cold_starts) {
+        start_sandbox();
+      }
+    }
+  }
+
+  void apply(core::Action& action) {
+    const Instant now = clock_.now();
+    std::visit(
+        overloaded{
+            [&](core::Spawn& a) {
+              if (a.process.is_runtime()) {
+                runtime_.spawn(now, a.process.generation);
+              } else {
+                extensions_[a.process.index].spawn(now, a.process.generation);
+              }
+            },
+            [&](core::SignalProcess& a) {
+              if (a.process.is_runtime()) {
+                runtime_.signal(now);
+              } else {
+                extensions_[a.process.index].signal(now);
+              }
+            },
+            [&](core::DeliverInvoke& a) { runtime_.deliver(now, *a.invoke, payload_bytes_); },
+            [&](core::DeliverExtensionEvent& a) {
+              auto x = std::find_if(extensions_.begin(), extensions_.end(),
+                                    [&](const auto& e) { return e.identifier() == a.identifier; });
+              if (a.event.kind == core::ExtensionEvent::Kind::invoke) {
+                x->invoked();
+              } else {
+                x->shut_down(now);
+              }
+            },
+            [&](core::StartStream&) { first_byte_ = now; },
+            [&](core::CompleteInvoke&) { answered(now); },
+            [&](core::ArmTimer& a) { armed_[a.id] = a.at; },
+            [&](core::CancelTimer& a) { armed_.erase(a.id); },
+            [&](core::EmitRecord& a) { record(a.record); },
+            [&](core::Freeze&) {
+              // Idle: the last invoke is answered and every process waits. Time to shut down.
+              if (answered_all_ && !stop_sent_) {
+                stop_sent_ = true;
+                stop_due_ = true;
+              }
+            },
+            [&](core::Stopped&) { sandbox_done_ = true; },
+            [](auto&) {},  // Thaw, Transition: nothing takes time
+        },
+        action);
+  }
+
+  void answered(Instant now) {
+    if (in_sandbox_ == 0) {
+      samples_.add(Phase::cold_start, now - sent_);
+    } else {
+      samples_.add(Phase::warm, now - sent_);
+      samples_.add(Phase::ttfb, first_byte_.value_or(now) - sent_);
+    }
+    if (++in_sandbox_ <= scenario_.work.warm_invokes) {
+      send_invoke(now + scenario_.work.think, Duration::zero());
+    } else {
+      answered_all_ = true;
+    }
+  }
+
+  void record(const core::Record& record) {
+    if (const auto* init = std::get_if<core::InitReportRecord>(&record)) {
+      samples_.add(Phase::init, init->duration);
+      Duration extensions{0};
+      for (const ExtensionActor& x : extensions_) {
+        extensions = std::max(extensions, x.init_time().value_or(Duration::zero()));
+      }
+      samples_.add(Phase::extension_init, extensions);
+    } else if (const auto* report = std::get_if<core::ReportRecord>(&record)) {
+      samples_.add(Phase::duration, report->duration);
+      samples_.add(Phase::post_invoke, report->extension_overhead
+                                           ? report->extension_overhead->duration
+                                           : Duration::zero());
+    } else if (const auto* shutdown = std::get_if<core::ShutdownRecord>(&record)) {
+      samples_.add(Phase::shutdown, shutdown->duration);
+    }
+  }
+
+  const Scenario& scenario_;
+  const Variant& variant_;
+  const Calibration& calibration_;
+  std::uint64_t payload_bytes_;
+  core::FunctionConfig config_;
+
+  VirtualClock clock_;
+  EventQueue queue_;
+  Streams streams_;
+  Samples samples_;
+  ModelMeter meter_;
+  RuntimeActor runtime_;
+  std::vector<ExtensionActor> extensions_;
+  std::unique_ptr<core::Sandbox> box_;
+  std::map<core::TimerId, Instant> armed_;  // the core's timers: a handful at most
+  std::uint64_t epoch_ = 0;
+
+  // The caller.
+  std::uint64_t invokes_ = 0;
+  std::uint64_t sandboxes_done_ = 0;
+  std::uint64_t in_sandbox_ = 0;  // invokes answered in this sandbox
+  Instant sent_{};
+  std::optional<Instant> first_byte_;
+  bool answered_all_ = false;
+  bool stop_sent_ = false;
+  bool stop_due_ = false;
+  bool sandbox_done_ = false;
+};
+
+}  // namespace
+
+SimResult simulate(const Scenario& scenario, const Calibration& calibration, std::uint64_t seed) {
+  SimResult result;
+  result.seed = seed;
+  for (const std::uint64_t payload : scenario.work.payload_bytes) {
+    for (const Variant& variant : scenario.variants) {
+      Run run(scenario, variant, calibration, seed, payload);
+      result.runs.push_back({variant.name, payload, run.go()});
+      result.invokes += run.invokes();
+    }
+  }
+  return result;
+}
+
+}  // namespace lambda_emu::wrapper_sim
