@@ -1,0 +1,41 @@
+// The presets in wrapper_sim/scenarios: each parses, says where its numbers come from, and models
+// a wrapper that costs more than its bare handler.
+#include <filesystem>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "scenario/scenario.hpp"
+#include "sim/report.hpp"
+#include "sim/simulator.hpp"
+
+using namespace lambda_emu::wrapper_sim;
+namespace fs = std::filesystem;
+
+TEST_CASE("presets: every scenario parses, cites its sources and models more than bare") {
+  const fs::path dir = fs::path(LAMBDA_EMU_SOURCE_DIR) / "wrapper_sim" / "scenarios";
+  std::size_t presets = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".json") {
+      continue;
+    }
+    ++presets;
+    INFO(entry.path().filename().string());
+    auto loaded = load_scenario(entry.path());
+    if (auto* bad = std::get_if<ScenarioError>(&loaded)) {
+      FAIL(bad->what());
+    }
+    Scenario s = std::get<Scenario>(std::move(loaded));
+    CHECK(s.comment.size() > 40);
+    CHECK(s.name == entry.path().stem().string());
+    s.work.cold_starts = 20;  // enough to compare medians, quick enough for a unit test
+    s.work.warm_invokes = 20;
+    const nlohmann::json report = report_json(s, Calibration{}, simulate(s, Calibration{}, s.seed));
+    for (const auto& run : report["runs"]) {
+      if (run["variant"] != "bare") {
+        CHECK(run["overhead"]["cold_start"]["mean_ms"].get<double>() > 0);
+      }
+    }
+  }
+  CHECK(presets >= 7);
+}
