@@ -28,5 +28,9 @@ fi
 if hits=$(grep -rnE 'TEST_CASE\("[^"]*\[[^]"]*"' tests); then
   fail "unclosed '[' in a test name (ctest would merge the tests after it):"$'\n'"$hits"
 fi
+# The scenario schema users read must describe the files we ship.
+if ! out=$(python3 scripts/check_scenarios.py 2>&1); then
+  fail "scenario files that do not match wrapper_sim/scenario.schema.json:"$'\n'"$out"
+fi
 [[ $status -eq 0 ]] && echo "lint: ok"
 exit $status

@@ -16,7 +16,7 @@ say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 packages=(
   g++ make cmake ninja-build
   libboost-dev libboost-program-options-dev libspdlog-dev nlohmann-json3-dev catch2
-  clang-format curl ca-certificates xz-utils python3 autoconf automake libtool
+  clang-format curl ca-certificates xz-utils python3 python3-jsonschema autoconf automake libtool
 )
 missing=()
 for p in "${packages[@]}"; do
