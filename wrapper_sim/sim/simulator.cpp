@@ -62,6 +62,10 @@ class Run {
   Samples go() {
     start_sandbox();
     for (;;) {
+      // Events of an earlier sandbox (a killed process's next call, say) are void.
+      while (!queue_.empty() && queue_.top().epoch != epoch_) {
+        (void)queue_.pop();
+      }
       // The core's timers wait beside the queue: it cancels nearly all of them (every invoke's
       // deadline), and in the queue they would pile up until their time.
       const auto timer = std::min_element(armed_.begin(), armed_.end(), [](auto& a, auto& b) {
@@ -72,15 +76,17 @@ class Run {
         clock_.set(timer->second);
         armed_.erase(timer);
         send(core::TimerFired{id}, "a timer");
-        continue;
-      }
-      if (queue_.empty()) {
-        break;
-      }
-      const Scheduled s = queue_.pop();
-      if (s.epoch == epoch_) {
+      } else if (!queue_.empty()) {
+        const Scheduled s = queue_.pop();
         clock_.set(s.at);
         fire(s);
+      } else if (answered_all_ && !stop_sent_) {
+        // Nothing more will happen in this sandbox (every process waits, or none is left after
+        // a reset): the caller is done with it, so it shuts down.
+        stop_sent_ = true;
+        send(core::StopRequested{}, "the stop");
+      } else {
+        break;
       }
     }
     return std::move(samples_);
@@ -206,10 +212,7 @@ class Run {
         }
       }
     }
-    if (stop_due_) {
-      stop_due_ = false;
-      send(core::StopRequested{}, "the stop");
-    } else if (sandbox_done_) {
+    if (sandbox_done_) {
       sandbox_done_ = false;
       if (++sandboxes_done_ < scenario_.work.cold_starts) {
         start_sandbox();
@@ -250,15 +253,8 @@ class Run {
             [&](core::ArmTimer& a) { armed_[a.id] = a.at; },
             [&](core::CancelTimer& a) { armed_.erase(a.id); },
             [&](core::EmitRecord& a) { record(a.record); },
-            [&](core::Freeze&) {
-              // Idle: the last invoke is answered and every process waits. Time to shut down.
-              if (answered_all_ && !stop_sent_) {
-                stop_sent_ = true;
-                stop_due_ = true;
-              }
-            },
             [&](core::Stopped&) { sandbox_done_ = true; },
-            [](auto&) {},  // Thaw, Transition: nothing takes time
+            [](auto&) {},  // Freeze, Thaw, Transition: nothing takes time in the model
         },
         action);
   }
@@ -320,7 +316,6 @@ class Run {
   std::optional<Instant> first_byte_;
   bool answered_all_ = false;
   bool stop_sent_ = false;
-  bool stop_due_ = false;
   bool sandbox_done_ = false;
 };
 

@@ -257,3 +257,17 @@ TEST_CASE("stats: nearest-rank percentiles and a truncated mean") {
   CHECK(s.mean == 50500us);
   CHECK(summarize({}).n == 0);
 }
+
+TEST_CASE("sim: a handler past the timeout gets one outcome per invoke and a re-init each time") {
+  json spec = hand_scenario();
+  spec["function"]["timeout_ms"] = 100;
+  spec["handler"]["work"] = 150;
+  const SimResult r = simulate(scenario(spec), Calibration{}, 1);
+  CHECK(r.invokes == 6);
+  // Cold: 15 ms of Init, then the 100 ms deadline. Each next invoke re-runs Init inside its own
+  // 100 ms and times out too.
+  CHECK(of(r, "bare", Phase::cold_start) == D{115ms, 115ms});
+  CHECK(of(r, "bare", Phase::warm) == D(4, 100ms));
+  CHECK(of(r, "bare", Phase::sandbox).size() == 2);
+  CHECK(of(r, "bare", Phase::duration) == D(6, 100ms));
+}
