@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/charts.hpp"
 #include "sim/stats.hpp"
 
 namespace lambda_emu::wrapper_sim {
@@ -36,7 +37,8 @@ json stats_json(const Stats& s) {
 struct Row {
   const RunResult* run;
   std::array<Stats, phase_count> stats;
-  std::size_t bare;  // index of bare's row
+  std::size_t bare;                   // index of bare's row
+  std::vector<Duration> warm_sorted;  // for the CDF chart
 
   [[nodiscard]] const Stats& of(Phase p) const { return stats[static_cast<std::size_t>(p)]; }
 };
@@ -45,7 +47,8 @@ std::vector<Row> rows(const SimResult& result) {
   std::vector<Row> out;
   std::size_t bare = 0;
   for (const RunResult& r : result.runs) {
-    Row row{&r, {}, bare};
+    Row row{&r, {}, bare, r.samples.of(Phase::warm)};
+    std::sort(row.warm_sorted.begin(), row.warm_sorted.end());
     for (std::size_t i = 0; i < phase_count; ++i) {
       row.stats[i] = summarize(r.samples.of(phase_at(i)));
     }
@@ -81,48 +84,64 @@ struct Table {
   std::vector<std::vector<std::string>> cells;
 };
 
-std::vector<Table> tables(const Scenario& scenario, const std::vector<Row>& all) {
+// The tables of one payload size: an overview, then every variant's phases.
+std::vector<Table> tables(const std::vector<Row>& all, std::uint64_t payload) {
+  const std::string size = "Payload " + std::to_string(payload) + " B";
   std::vector<Table> out;
-  for (const std::uint64_t payload : scenario.work.payload_bytes) {
-    Table summary{"Payload " + std::to_string(payload) + " B: overview (ms; overhead over bare)",
-                  {"variant", "cold start p50", "+bare", "cold start p99", "+bare", "warm p50",
-                   "+bare", "warm p99", "+bare"},
-                  {}};
-    for (const Row& row : all) {
-      if (row.run->payload_bytes != payload) {
-        continue;
-      }
-      std::vector<std::string> line{row.run->variant};
-      for (const Phase p : {Phase::cold_start, Phase::warm}) {
-        const Stats& s = row.of(p);
-        const Stats& b = all[row.bare].of(p);
-        line.push_back(fixed(s.p50));
-        line.push_back(fixed(s.p50 - b.p50, true));
-        line.push_back(fixed(s.p99));
-        line.push_back(fixed(s.p99 - b.p99, true));
-      }
-      summary.cells.push_back(std::move(line));
+  Table summary{size + ": overview (ms; overhead over bare)",
+                {"variant", "cold start p50", "+bare", "cold start p99", "+bare", "warm p50",
+                 "+bare", "warm p99", "+bare"},
+                {}};
+  std::vector<Table> phases;
+  for (const Row& row : all) {
+    if (row.run->payload_bytes != payload) {
+      continue;
     }
-    out.push_back(std::move(summary));
-    for (const Row& row : all) {
-      if (row.run->payload_bytes != payload) {
-        continue;
-      }
-      Table t{"Payload " + std::to_string(payload) + " B, " + row.run->variant + " (ms)",
-              {"phase", "n", "p50", "p90", "p99", "mean", "+bare p50", "+bare p99", "+bare mean"},
-              {}};
-      for (std::size_t i = 0; i < phase_count; ++i) {
-        const Phase p = phase_at(i);
-        const Stats& s = row.of(p);
-        const Stats& b = all[row.bare].of(p);
-        t.cells.push_back({std::string(phase_name(p)), std::to_string(s.n), fixed(s.p50),
-                           fixed(s.p90), fixed(s.p99), fixed(s.mean), fixed(s.p50 - b.p50, true),
-                           fixed(s.p99 - b.p99, true), fixed(s.mean - b.mean, true)});
-      }
-      out.push_back(std::move(t));
+    const Row& bare = all[row.bare];
+    std::vector<std::string> line{row.run->variant};
+    for (const Phase p : {Phase::cold_start, Phase::warm}) {
+      line.push_back(fixed(row.of(p).p50));
+      line.push_back(fixed(row.of(p).p50 - bare.of(p).p50, true));
+      line.push_back(fixed(row.of(p).p99));
+      line.push_back(fixed(row.of(p).p99 - bare.of(p).p99, true));
     }
+    summary.cells.push_back(std::move(line));
+    Table t{size + ", " + row.run->variant + " (ms)",
+            {"phase", "n", "p50", "p90", "p99", "mean", "+bare p50", "+bare p99", "+bare mean"},
+            {}};
+    for (std::size_t i = 0; i < phase_count; ++i) {
+      const Phase p = phase_at(i);
+      const Stats& s = row.of(p);
+      const Stats& b = bare.of(p);
+      t.cells.push_back({std::string(phase_name(p)), std::to_string(s.n), fixed(s.p50),
+                         fixed(s.p90), fixed(s.p99), fixed(s.mean), fixed(s.p50 - b.p50, true),
+                         fixed(s.p99 - b.p99, true), fixed(s.mean - b.mean, true)});
+    }
+    phases.push_back(std::move(t));
   }
+  out.push_back(std::move(summary));
+  out.insert(out.end(), phases.begin(), phases.end());
   return out;
+}
+
+std::string markdown_table(const Table& t) {
+  std::string md = "\n## " + t.title + "\n\n|";
+  for (const std::string& h : t.header) {
+    md += " " + h + " |";
+  }
+  md += "\n|";
+  for (std::size_t i = 0; i < t.header.size(); ++i) {
+    md += i == 0 ? " --- |" : " ---: |";
+  }
+  md += "\n";
+  for (const auto& line : t.cells) {
+    md += "|";
+    for (const std::string& c : line) {
+      md += " " + c + " |";
+    }
+    md += "\n";
+  }
+  return md;
 }
 
 std::string markdown(const Scenario& scenario, const Calibration& calibration,
@@ -139,79 +158,77 @@ std::string markdown(const Scenario& scenario, const Calibration& calibration,
           std::string(phase_meaning(phase_at(i)));
   }
   md += ".\n";
-  for (const Table& t : tables(scenario, rows(result))) {
-    md += "\n## " + t.title + "\n\n|";
-    for (const std::string& h : t.header) {
-      md += " " + h + " |";
-    }
-    md += "\n|";
-    for (std::size_t i = 0; i < t.header.size(); ++i) {
-      md += i == 0 ? " --- |" : " ---: |";
-    }
-    md += "\n";
-    for (const auto& line : t.cells) {
-      md += "|";
-      for (const std::string& c : line) {
-        md += " " + c + " |";
-      }
-      md += "\n";
+  const std::vector<Row> all = rows(result);
+  for (const std::uint64_t payload : scenario.work.payload_bytes) {
+    for (const Table& t : tables(all, payload)) {
+      md += markdown_table(t);
     }
   }
   return md;
 }
 
-std::string escaped(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
+std::string html_table(const Table& t) {
+  std::string h = "<h2>" + html_escaped(t.title) + "</h2>\n<table><tr>";
+  for (const std::string& c : t.header) {
+    h += "<th>" + html_escaped(c) + "</th>";
   }
-  return out;
+  h += "</tr>\n";
+  for (const auto& line : t.cells) {
+    h += "<tr>";
+    for (const std::string& c : line) {
+      h += "<td>" + html_escaped(c) + "</td>";
+    }
+    h += "</tr>\n";
+  }
+  return h + "</table>\n";
+}
+
+// The charts of one payload size: warm latency CDFs, and the mean cold start split into the
+// placement, Init and the rest (the first invoke itself), which add up to it.
+std::string html_charts(const std::vector<Row>& all, std::uint64_t payload) {
+  std::vector<std::pair<std::string, const std::vector<Duration>*>> cdfs;
+  std::vector<BarRow> bars;
+  for (const Row& row : all) {
+    if (row.run->payload_bytes != payload) {
+      continue;
+    }
+    cdfs.emplace_back(row.run->variant, &row.warm_sorted);
+    const Duration sandbox = row.of(Phase::sandbox).mean;
+    const Duration init = row.of(Phase::init).mean;
+    const Duration cold = row.of(Phase::cold_start).mean;
+    bars.push_back({row.run->variant,
+                    {{"sandbox", sandbox},
+                     {"Init", init},
+                     {"first invoke", std::max(Duration::zero(), cold - sandbox - init)}}});
+  }
+  const std::string size = std::to_string(payload) + " B";
+  return "<h2>Payload " + size + ": charts</h2>\n<p>" +
+         cdf_svg("Warm invoke latency, CDF (" + size + ")", cdfs) + "</p>\n<p>" +
+         bars_svg("Cold start, mean (" + size + ")", bars) + "</p>\n";
 }
 
 std::string html(const Scenario& scenario, const Calibration& calibration,
                  const SimResult& result) {
   std::string h =
       "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" +
-      escaped(scenario.name) +
+      html_escaped(scenario.name) +
       " (modeled)</title>\n<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:75em}"
       "table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{padding:.2em .6em;border-bottom:"
       "1px solid #ddd}td:not(:first-child),th:not(:first-child){text-align:right;font-variant-"
       "numeric:tabular-nums}th{background:#f4f4f4}</style></head><body>\n<h1>" +
-      escaped(scenario.name) + " (modeled)</h1>\n";
+      html_escaped(scenario.name) + " (modeled)</h1>\n";
   if (!scenario.comment.empty()) {
-    h += "<p>" + escaped(scenario.comment) + "</p>\n";
+    h += "<p>" + html_escaped(scenario.comment) + "</p>\n";
   }
-  h += "<ul><li>Work: " + escaped(describe_work(scenario, result)) +
-       ".</li><li>Calibration: " + escaped(describe_calibration(calibration)) + ".</li></ul>\n";
-  for (const Table& t : tables(scenario, rows(result))) {
-    h += "<h2>" + escaped(t.title) + "</h2>\n<table><tr>";
-    for (const std::string& c : t.header) {
-      h += "<th>" + escaped(c) + "</th>";
+  h += "<ul><li>Work: " + html_escaped(describe_work(scenario, result)) +
+       ".</li><li>Calibration: " + html_escaped(describe_calibration(calibration)) +
+       ".</li></ul>\n";
+  const std::vector<Row> all = rows(result);
+  for (const std::uint64_t payload : scenario.work.payload_bytes) {
+    h += html_charts(all, payload);
+    for (const Table& t : tables(all, payload)) {
+      h += html_table(t);
     }
-    h += "</tr>\n";
-    for (const auto& line : t.cells) {
-      h += "<tr>";
-      for (const std::string& c : line) {
-        h += "<td>" + escaped(c) + "</td>";
-      }
-      h += "</tr>\n";
-    }
-    h += "</table>\n";
   }
   return h + "</body></html>\n";
 }
