@@ -17,7 +17,7 @@ Duration Calibration::base64(std::uint64_t bytes) const {
   return costs::cost_from_ns(base64_ns_per_byte * static_cast<double>(bytes));
 }
 
-json Calibration::to_json() const {
+nlohmann::ordered_json Calibration::to_json() const {
   return {{"process_spawn_ms", to_ms(process_spawn)},
           {"http_hop_ms", to_ms(http_hop)},
           {"invoke_overhead_ms", to_ms(invoke_overhead)},

@@ -25,7 +25,7 @@ struct Calibration {
   std::string machine;            // where it was measured: host, CPUs, date (free text)
 
   [[nodiscard]] bool empty() const;
-  [[nodiscard]] nlohmann::json to_json() const;
+  [[nodiscard]] nlohmann::ordered_json to_json() const;
   // The time to base64-encode (or decode) `bytes`.
   [[nodiscard]] Duration base64(std::uint64_t bytes) const;
 };

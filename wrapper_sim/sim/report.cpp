@@ -11,7 +11,7 @@
 namespace lambda_emu::wrapper_sim {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 // Milliseconds rounded to the nanosecond, so JSON never prints binary noise.
 double ms(Duration d) {

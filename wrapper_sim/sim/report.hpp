@@ -18,8 +18,10 @@ namespace lambda_emu::wrapper_sim {
 
 enum class Format { json, markdown, html };
 
-[[nodiscard]] nlohmann::json report_json(const Scenario& scenario, const Calibration& calibration,
-                                         const SimResult& result);
+// Keys in reading order: the scenario first, phases in the order they happen.
+[[nodiscard]] nlohmann::ordered_json report_json(const Scenario& scenario,
+                                                 const Calibration& calibration,
+                                                 const SimResult& result);
 [[nodiscard]] std::string render(Format format, const Scenario& scenario,
                                  const Calibration& calibration, const SimResult& result);
 

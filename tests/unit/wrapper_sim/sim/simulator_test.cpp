@@ -227,7 +227,7 @@ TEST_CASE("sim: no wrapper comes out faster than bare on the same draws, over ma
 
 TEST_CASE("sim: the JSON report has every phase, and bare's overhead is zero") {
   const Scenario s = random_scenario();
-  const json j = report_json(s, Calibration{}, simulate(s, Calibration{}, 3));
+  const auto j = report_json(s, Calibration{}, simulate(s, Calibration{}, 3));
   CHECK(j["seed"] == 3);
   CHECK(j["invokes"] == 2 * 3 * 20 * 21);
   REQUIRE(j["runs"].size() == 6);
