@@ -15,7 +15,6 @@ RuntimeActor::RuntimeActor(const Scenario& scenario, const Variant& variant,
       response_bytes_(scenario.handler.response_bytes) {
   for (const Stage& s : variant_.stages) {
     if (const auto* bridge = std::get_if<StreamingBridge>(&s); bridge && bridge->http_integration) {
-      content_type_ = "application/vnd.awslambda.http-integration-response";
       response_bytes_ += http_integration_prelude.size() + http_integration_delimiter_bytes;
     }
   }

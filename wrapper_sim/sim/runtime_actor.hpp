@@ -42,7 +42,6 @@ class RuntimeActor {
   // When the response to the invoke being handled is out (its last byte).
   [[nodiscard]] std::optional<Instant> response_end() const { return response_end_; }
   [[nodiscard]] std::uint64_t response_bytes() const { return response_bytes_; }
-  [[nodiscard]] const std::string& content_type() const { return content_type_; }
   void next_called() { response_end_.reset(); }
 
  private:
@@ -55,8 +54,9 @@ class RuntimeActor {
   EventQueue& queue_;
   Samples& samples_;
   bool streams_response_ = false;
-  std::string content_type_ = "application/json";
-  std::uint64_t response_bytes_ = 0;  // what goes on the wire, framing included
+  // What goes on the wire, framing included. The model sends sizes, not bytes: no body, no
+  // content type.
+  std::uint64_t response_bytes_ = 0;
 
   core::Generation generation_ = 0;
   bool alive_ = false;

@@ -139,14 +139,13 @@ class Run {
         if (runtime_.current(s.arg)) {
           core::RuntimeResponse r;
           r.request_id = runtime_.request_id();
-          r.content_type = runtime_.content_type();
           r.size = runtime_.response_bytes();
           send(std::move(r), "the runtime's /response");
         }
         break;
       case Due::stream_start:
         if (runtime_.current(s.arg)) {
-          send(core::RuntimeStreamStarted{runtime_.request_id(), runtime_.content_type()},
+          send(core::RuntimeStreamStarted{runtime_.request_id(), {}},
                "the runtime's streamed /response");
         }
         break;
