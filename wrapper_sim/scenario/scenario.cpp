@@ -98,6 +98,16 @@ Scenario parse(const json& spec, const std::filesystem::path& dir) {
     if (s.timeout > std::chrono::seconds(core::max_timeout_seconds)) {
       fn.fail("timeout_ms", "must be at most 900000 (15 minutes)");
     }
+    const std::string init = fn.text("initialization", "on-demand");
+    if (init == "provisioned-concurrency") {
+      s.initialization = Initialization::provisioned;
+    } else if (init == "proactive") {
+      s.initialization = Initialization::proactive;
+    } else if (init != "on-demand") {
+      fn.fail(
+          "initialization",
+          R"(must be "on-demand", "provisioned-concurrency" or "proactive", not ")" + init + "\"");
+    }
     fn.done();
   }
   s.runtime = parse_runtime(Fields(f.raw("runtime"), "runtime", dir));

@@ -51,12 +51,19 @@ struct Work {
   Duration think{0};  // from an invoke's answer to the caller's next invoke
 };
 
+// How each sandbox is initialized (Lambda's initialization types). `on_demand`: the first invoke
+// starts Init and waits for it. `provisioned` (provisioned-concurrency) and `proactive` (an
+// on-demand environment Lambda initializes before it is needed): Init runs ahead, and the first
+// invoke arrives once it is done, with no Init on its path.
+enum class Initialization { on_demand, provisioned, proactive };
+
 struct Scenario {
   std::string name;
   std::string comment;
   std::uint64_t seed = 1;
   int memory_mb = 1024;
   std::chrono::milliseconds timeout{30'000};
+  Initialization initialization = Initialization::on_demand;
   RuntimeBase runtime;
   Handler handler;
   std::vector<Variant> variants;  // `bare` first, always present

@@ -11,6 +11,7 @@
 namespace lambda_emu::wrapper_sim {
 
 enum class Due : std::uint8_t {
+  init_ahead,           // the sandbox initializes before any invoke (provisioned, proactive)
   arrive,               // the caller sends the next invoke
   runtime_next,         // the runtime calls /next
   runtime_response,     // the runtime posts a buffered response

@@ -33,6 +33,9 @@ core::FunctionConfig function_config(const Scenario& s, const Variant& v) {
   f.memory_mb = s.memory_mb;
   f.timeout = s.timeout;
   f.runtime_version = s.runtime.name;
+  f.initialization_type = s.initialization == Initialization::provisioned
+                              ? core::InitializationType::provisioned_concurrency
+                              : core::InitializationType::on_demand;
   for (const ExtensionStage* x : v.extensions()) {
     f.extensions.push_back(x->name);
   }
@@ -109,7 +112,14 @@ class Run {
     in_sandbox_ = 0;
     answered_all_ = false;
     stop_sent_ = false;
-    send_invoke(clock_.now(), placement);
+    if (scenario_.initialization == Initialization::on_demand) {
+      send_invoke(clock_.now(), placement);
+    } else {
+      // Ahead of need: the sandbox is placed and initialized before the caller sends anything;
+      // the first invoke follows the end of Init (record()).
+      first_invoke_waits_for_init_ = true;
+      queue_.push(clock_.now() + placement, Due::init_ahead);
+    }
   }
 
   // The caller sends an invoke at `at`; the core sees it after `delay` and the emulator's own
@@ -123,6 +133,9 @@ class Run {
   void fire(const Scheduled& s) {
     const Instant now = clock_.now();
     switch (s.what) {
+      case Due::init_ahead:
+        send(core::InitRequested{true}, "an Init ahead of need");
+        break;
       case Due::arrive: {
         core::Invoke in;
         in.request_id = std::to_string(++invokes_);
@@ -275,6 +288,10 @@ class Run {
   void record(const core::Record& record) {
     if (const auto* init = std::get_if<core::InitReportRecord>(&record)) {
       samples_.add(Phase::init, init->duration);
+      if (first_invoke_waits_for_init_) {
+        first_invoke_waits_for_init_ = false;
+        send_invoke(clock_.now(), Duration::zero());
+      }
       Duration extensions{0};
       for (const ExtensionActor& x : extensions_) {
         extensions = std::max(extensions, x.init_time().value_or(Duration::zero()));
@@ -314,6 +331,7 @@ class Run {
   Instant sent_{};
   std::optional<Instant> first_byte_;
   bool answered_all_ = false;
+  bool first_invoke_waits_for_init_ = false;
   bool stop_sent_ = false;
   bool sandbox_done_ = false;
 };

@@ -46,8 +46,8 @@ TEST_CASE("sim: the golden scenario gives the same bytes as on the machine that 
   // Constant, uniform and empirical costs are integer arithmetic and IEEE division, so this holds
   // on any machine; a difference here means a change of the model or of its determinism. After a
   // deliberate model change, regenerate golden.json:
-  //   build/bin/lambda-emu sim tests/unit/wrapper_sim/sim/golden.scenario.json \
-  //     --calibration tests/unit/wrapper_sim/sim/golden-calibration.json --format json \
+  //   build/bin/lambda-emu sim tests/unit/wrapper_sim/sim/golden.scenario.json
+  //     --calibration tests/unit/wrapper_sim/sim/golden-calibration.json --format json
   //     --out tests/unit/wrapper_sim/sim/golden.json
   const fs::path dir = fs::path(LAMBDA_EMU_SOURCE_DIR) / "tests" / "unit" / "wrapper_sim" / "sim";
   auto scenario = load_scenario(dir / "golden.scenario.json");

@@ -231,7 +231,7 @@ TEST_CASE("sim: the JSON report has every phase, and bare's overhead is zero") {
   CHECK(j["seed"] == 3);
   CHECK(j["invokes"] == 2 * 3 * 20 * 21);
   REQUIRE(j["runs"].size() == 6);
-  for (const json& run : j["runs"]) {
+  for (const auto& run : j["runs"]) {
     CHECK(run["phases"].size() == phase_count);
     CHECK(run["phases"]["warm"]["n"] == 20 * 20);
     CHECK(run["phases"]["cold_start"]["n"] == 20);
@@ -270,4 +270,24 @@ TEST_CASE("sim: a handler past the timeout gets one outcome per invoke and a re-
   CHECK(of(r, "bare", Phase::warm) == D(4, 100ms));
   CHECK(of(r, "bare", Phase::sandbox).size() == 2);
   CHECK(of(r, "bare", Phase::duration) == D(6, 100ms));
+}
+
+TEST_CASE(
+    "sim: provisioned and proactive sandboxes initialize ahead, off the first invoke's path") {
+  for (const char* type : {"provisioned-concurrency", "proactive"}) {
+    INFO(type);
+    json spec = hand_scenario();
+    spec["function"]["initialization"] = type;
+    const SimResult r = simulate(
+        with(json::parse(R"([{"type": "sandbox", "placement": 50}])"), spec), Calibration{}, 1);
+    // Init (15 ms) still happens and is reported; the first invoke only waits for its handler.
+    CHECK(of(r, "bare", Phase::init) == D{15ms, 15ms});
+    CHECK(of(r, "bare", Phase::cold_start) == D{2ms, 2ms});
+    CHECK(of(r, "w", Phase::sandbox) == D{50ms, 50ms});
+    CHECK(of(r, "w", Phase::cold_start) == D{2ms, 2ms});
+    CHECK(of(r, "w", Phase::warm) == D(4, 2ms));
+  }
+  json spec = hand_scenario();
+  spec["function"]["initialization"] = "eager";
+  CHECK_FALSE(std::holds_alternative<Scenario>(parse_scenario(spec, ".")));
 }
