@@ -1,5 +1,6 @@
 #pragma once
-// Clock: the only way anything in emulator/ or wrapper_sim/ reads time.
+// Clock: the only way anything in emulator/ or the simulator (wrapper_sim/sim) reads time. (The
+// wrapper runtime, wrapper_sim/bootstrap, is a real runtime: it sleeps and burns real time.)
 //
 // The lifecycle core is driven by a real steady clock in the emulator and by a virtual clock in
 // the simulator and the unit tests; both implement this interface. Timers are not here: the core

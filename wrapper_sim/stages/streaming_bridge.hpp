@@ -7,6 +7,7 @@
 //   {"type": "streaming_bridge", "chunk_bytes": 16384, "per_chunk": 0.05, "first_byte": 1,
 //    "http_integration": true}
 #include <cstdint>
+#include <string_view>
 
 #include "costs/cost.hpp"
 #include "scenario/fields.hpp"
@@ -25,7 +26,10 @@ struct StreamingBridge {
   [[nodiscard]] static StreamingBridge parse(Fields& f);
 };
 
-// The function-URL prelude a bridge with http_integration writes before the body.
+// The function-URL prelude a bridge with http_integration writes before the body, and the
+// Content-Type that tells Lambda the stream begins with it.
+inline constexpr std::string_view http_integration_content_type =
+    "application/vnd.awslambda.http-integration-response";
 inline constexpr std::string_view http_integration_prelude =
     R"({"statusCode":200,"headers":{"content-type":"application/octet-stream"}})";
 inline constexpr std::size_t http_integration_delimiter_bytes = 8;  // NUL bytes after the prelude
