@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/stats.hpp"
+
 namespace lambda_emu::wrapper_sim {
 
 using nlohmann::json;
@@ -23,6 +25,15 @@ nlohmann::ordered_json Calibration::to_json() const {
           {"invoke_overhead_ms", to_ms(invoke_overhead)},
           {"base64_ns_per_byte", base64_ns_per_byte},
           {"machine", machine}};
+}
+
+std::string describe(const Calibration& c) {
+  if (c.empty()) {
+    return "none (an ideal machine: only the scenario's costs take time)";
+  }
+  return "spawn " + fixed_ms(c.process_spawn) + " ms, HTTP hop " + fixed_ms(c.http_hop) +
+         " ms, emulator per invoke " + fixed_ms(c.invoke_overhead) + " ms" +
+         (c.machine.empty() ? "" : " (" + c.machine + ")");
 }
 
 std::variant<Calibration, ScenarioError> load_calibration(const std::filesystem::path& file) {

@@ -13,26 +13,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-// Milliseconds rounded to the nanosecond, so JSON never prints binary noise.
-double ms(Duration d) {
-  return static_cast<double>(d.count()) / 1e6;
-}
-
-std::string fixed(Duration d, bool sign = false) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, sign ? "%+.3f" : "%.3f", ms(d));
-  return buf;
-}
-
-json stats_json(const Stats& s) {
-  return {{"n", s.n},
-          {"mean_ms", ms(s.mean)},
-          {"p50_ms", ms(s.p50)},
-          {"p90_ms", ms(s.p90)},
-          {"p99_ms", ms(s.p99)},
-          {"max_ms", ms(s.max)}};
-}
-
 // A run's phases, summarized once, beside bare's at the same payload size.
 struct Row {
   const RunResult* run;
@@ -68,15 +48,6 @@ std::string describe_work(const Scenario& s, const SimResult& result) {
   return text;
 }
 
-std::string describe_calibration(const Calibration& c) {
-  if (c.empty()) {
-    return "none (an ideal machine: only the scenario's costs take time)";
-  }
-  return "spawn " + fixed(c.process_spawn) + " ms, HTTP hop " + fixed(c.http_hop) +
-         " ms, emulator per invoke " + fixed(c.invoke_overhead) + " ms" +
-         (c.machine.empty() ? "" : " (" + c.machine + ")");
-}
-
 // A table as both Markdown and HTML render it.
 struct Table {
   std::string title;
@@ -100,10 +71,10 @@ std::vector<Table> tables(const std::vector<Row>& all, std::uint64_t payload) {
     const Row& bare = all[row.bare];
     std::vector<std::string> line{row.run->variant};
     for (const Phase p : {Phase::cold_start, Phase::warm}) {
-      line.push_back(fixed(row.of(p).p50));
-      line.push_back(fixed(row.of(p).p50 - bare.of(p).p50, true));
-      line.push_back(fixed(row.of(p).p99));
-      line.push_back(fixed(row.of(p).p99 - bare.of(p).p99, true));
+      line.push_back(fixed_ms(row.of(p).p50));
+      line.push_back(fixed_ms(row.of(p).p50 - bare.of(p).p50, true));
+      line.push_back(fixed_ms(row.of(p).p99));
+      line.push_back(fixed_ms(row.of(p).p99 - bare.of(p).p99, true));
     }
     summary.cells.push_back(std::move(line));
     Table t{size + ", " + row.run->variant + " (ms)",
@@ -113,9 +84,10 @@ std::vector<Table> tables(const std::vector<Row>& all, std::uint64_t payload) {
       const Phase p = phase_at(i);
       const Stats& s = row.of(p);
       const Stats& b = bare.of(p);
-      t.cells.push_back({std::string(phase_name(p)), std::to_string(s.n), fixed(s.p50),
-                         fixed(s.p90), fixed(s.p99), fixed(s.mean), fixed(s.p50 - b.p50, true),
-                         fixed(s.p99 - b.p99, true), fixed(s.mean - b.mean, true)});
+      t.cells.push_back({std::string(phase_name(p)), std::to_string(s.n), fixed_ms(s.p50),
+                         fixed_ms(s.p90), fixed_ms(s.p99), fixed_ms(s.mean),
+                         fixed_ms(s.p50 - b.p50, true), fixed_ms(s.p99 - b.p99, true),
+                         fixed_ms(s.mean - b.mean, true)});
     }
     phases.push_back(std::move(t));
   }
@@ -151,7 +123,7 @@ std::string markdown(const Scenario& scenario, const Calibration& calibration,
     md += scenario.comment + "\n\n";
   }
   md += "- Work: " + describe_work(scenario, result) + ".\n";
-  md += "- Calibration: " + describe_calibration(calibration) + ".\n";
+  md += "- Calibration: " + describe(calibration) + ".\n";
   md += "- Phases:";
   for (std::size_t i = 0; i < phase_count; ++i) {
     md += std::string(i ? "; " : " ") + std::string(phase_name(phase_at(i))) + ": " +
@@ -221,8 +193,7 @@ std::string html(const Scenario& scenario, const Calibration& calibration,
     h += "<p>" + html_escaped(scenario.comment) + "</p>\n";
   }
   h += "<ul><li>Work: " + html_escaped(describe_work(scenario, result)) +
-       ".</li><li>Calibration: " + html_escaped(describe_calibration(calibration)) +
-       ".</li></ul>\n";
+       ".</li><li>Calibration: " + html_escaped(describe(calibration)) + ".</li></ul>\n";
   const std::vector<Row> all = rows(result);
   for (const std::uint64_t payload : scenario.work.payload_bytes) {
     h += html_charts(all, payload);
@@ -248,9 +219,9 @@ json report_json(const Scenario& scenario, const Calibration& calibration,
       const Stats& b = all[row.bare].of(p);
       const std::string name(phase_name(p));
       phases[name] = stats_json(s);
-      overhead[name] = {{"p50_ms", ms(s.p50 - b.p50)},
-                        {"p99_ms", ms(s.p99 - b.p99)},
-                        {"mean_ms", ms(s.mean - b.mean)}};
+      overhead[name] = {{"p50_ms", milliseconds(s.p50 - b.p50)},
+                        {"p99_ms", milliseconds(s.p99 - b.p99)},
+                        {"mean_ms", milliseconds(s.mean - b.mean)}};
     }
     runs.push_back({{"variant", row.run->variant},
                     {"payload_bytes", row.run->payload_bytes},

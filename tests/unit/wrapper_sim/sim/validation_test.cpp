@@ -1,0 +1,195 @@
+#include "sim/validation.hpp"
+
+#include <algorithm>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using namespace lambda_emu::wrapper_sim;
+using lambda_emu::Duration;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+json spec() {
+  return json::parse(R"({
+    "name": "v",
+    "function": {"memory_mb": 1769, "timeout_ms": 3000},
+    "runtime": {"init": 10},
+    "handler": {"work": 2},
+    "variants": [
+      {"name": "bare"},
+      {"name": "shim", "stages": [{"type": "js_shim", "init": 5, "per_invoke": 1}]},
+      {"name": "placed", "stages": [{"type": "sandbox", "placement": 50},
+                                    {"type": "extension", "name": "x", "post_invoke": 1}]},
+      {"name": "parser", "stages": [{"type": "js_shim", "init": {"kind": "cpu", "dist": "constant", "ms": 30}}]}
+    ],
+    "work": {"cold_starts": 4, "warm_invokes": 10, "payload_bytes": [100, 2000]}
+  })");
+}
+
+Scenario scenario() {
+  auto parsed = parse_scenario(spec(), ".");
+  REQUIRE(std::holds_alternative<Scenario>(parsed));
+  return std::get<Scenario>(std::move(parsed));
+}
+
+// The modeled runs with every sample of `phases` moved by `shift`: a measurement that differs from
+// the model by exactly that.
+std::vector<RunResult> shifted(const SimResult& modeled, std::vector<Phase> phases,
+                               Duration shift) {
+  std::vector<RunResult> out;
+  for (const RunResult& r : modeled.runs) {
+    RunResult m{r.variant, r.payload_bytes, {}};
+    for (const Phase p : phases) {
+      for (const Duration d : r.samples.of(p)) {
+        m.samples.add(p, d + shift);
+      }
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("validation: the bar is 5% of the model or 0.5 ms, whichever is larger") {
+  CHECK(allowed_difference(0ms) == 500us);
+  CHECK(allowed_difference(10ms) == 500us);
+  CHECK(allowed_difference(20ms) == 1ms);
+  CHECK(allowed_difference(200ms) == 10ms);
+  CHECK(agrees(2ms, 2500us));
+  CHECK(agrees(2500us, 2ms));
+  CHECK_FALSE(agrees(2ms, 2501us));
+  CHECK(agrees(100ms, 105ms));
+  CHECK(agrees(100ms, 95ms));
+  CHECK_FALSE(agrees(100ms, 94'999us));
+  CHECK_FALSE(agrees(100ms, 105'001us));
+}
+
+TEST_CASE("validation: the scenario's work is replaced, variants chosen, sandbox stages left out") {
+  std::vector<std::string> notes;
+  auto reduced = for_validation(scenario(), {3, 20, {"placed", "bare"}}, &notes);
+  REQUIRE(std::holds_alternative<Scenario>(reduced));
+  const Scenario& s = std::get<Scenario>(reduced);
+  CHECK(s.work.cold_starts == 3);
+  CHECK(s.work.warm_invokes == 20);
+  REQUIRE(s.variants.size() == 2);
+  CHECK(s.variants[0].name == "bare");  // the scenario's order, not the request's
+  CHECK(s.variants[1].name == "placed");
+  REQUIRE(s.variants[1].stages.size() == 1);
+  CHECK(std::holds_alternative<ExtensionStage>(s.variants[1].stages[0]));
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("placed: its sandbox stage") == 0);
+
+  json ahead = spec();
+  ahead["function"]["initialization"] = "provisioned-concurrency";
+  auto parsed = parse_scenario(ahead, ".");
+  REQUIRE(std::holds_alternative<Scenario>(parsed));
+  notes.clear();
+  auto on_demand = for_validation(std::get<Scenario>(parsed), {{}, {}, {"bare"}}, &notes);
+  CHECK(std::get<Scenario>(on_demand).initialization == Initialization::on_demand);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("function.initialization is modeled as on-demand") == 0);
+
+  auto all = for_validation(scenario(), {}, nullptr);
+  REQUIRE(std::holds_alternative<Scenario>(all));
+  CHECK(std::get<Scenario>(all).variants.size() == 4);
+  CHECK(std::get<Scenario>(all).work.cold_starts == 4);
+}
+
+TEST_CASE("validation: an unknown variant or no cold start is refused") {
+  auto unknown = for_validation(scenario(), {{}, {}, {"nope"}}, nullptr);
+  REQUIRE(std::holds_alternative<ScenarioError>(unknown));
+  CHECK(std::string(std::get<ScenarioError>(unknown).what()) ==
+        "no variant \"nope\" in v (it has bare, shim, placed, parser)");
+  auto none = for_validation(scenario(), {0, {}, {}}, nullptr);
+  CHECK(std::holds_alternative<ScenarioError>(none));
+}
+
+TEST_CASE("validation: a variant with any cpu cost is reported, not judged") {
+  const Scenario s = scenario();
+  CHECK_FALSE(burns_cpu(s, *s.variant("bare")));
+  CHECK_FALSE(burns_cpu(s, *s.variant("shim")));
+  CHECK(burns_cpu(s, *s.variant("parser")));
+  json cpu_handler = spec();
+  cpu_handler["handler"]["work"] = {{"kind", "cpu"}, {"dist", "constant"}, {"ms", 2}};
+  auto parsed = parse_scenario(cpu_handler, ".");
+  const Scenario& c = std::get<Scenario>(parsed);
+  CHECK(burns_cpu(c, *c.variant("bare")));
+}
+
+TEST_CASE("validation: measured phases are compared with the same modeled run") {
+  auto reduced = for_validation(scenario(), {}, nullptr);
+  const Scenario& s = std::get<Scenario>(reduced);
+  const SimResult modeled = simulate(s, {}, s.seed);
+
+  // 0.4 ms off everywhere: within the 0.5 ms floor.
+  Validation close =
+      compare(s, {}, modeled, shifted(modeled, {Phase::cold_start, Phase::warm}, 400us));
+  REQUIRE(close.runs.size() == 8);  // 4 variants, 2 payload sizes
+  CHECK(close.failures.empty());
+  const RunComparison& shim = close.runs[1];
+  CHECK(shim.variant == "shim");
+  CHECK(shim.payload_bytes == 100);
+  CHECK(shim.judged);
+  REQUIRE(shim.phases.size() == 2);  // only what was measured, in phase order
+  CHECK(shim.phases[0].phase == Phase::cold_start);
+  CHECK(shim.phases[1].phase == Phase::warm);
+  CHECK(shim.phases[0].modeled.p50 == 18ms);  // runtime 10, shim 5 and 1, handler 2
+  CHECK(shim.phases[0].measured.p50 == 18'400us);
+  CHECK(shim.phases[1].modeled.p50 == 3ms);
+  CHECK(shim.phases[0].measured.n == 4);
+  CHECK(shim.phases[1].measured.n == 40);
+  CHECK_FALSE(close.runs[3].judged);  // parser: cpu
+  CHECK(close.judged_rows() == 12);   // 3 judged variants x 2 phases x 2 sizes
+  CHECK(close.agreeing_rows() == 12);
+
+  // 0.7 ms off: more than 5% of bare's 12 ms cold start, less than 5% of shim's 18 ms; more than
+  // the floor for every 2 and 3 ms warm invoke.
+  Validation off =
+      compare(s, {}, modeled, shifted(modeled, {Phase::cold_start, Phase::warm}, 700us));
+  CHECK_FALSE(off.runs[0].phases[0].p50_agrees());
+  CHECK(off.runs[1].phases[0].p50_agrees());
+  CHECK(off.runs[1].phases[0].p99_agrees());
+  CHECK_FALSE(off.runs[1].phases[1].p50_agrees());
+  CHECK_FALSE(off.runs[1].phases[1].p99_agrees());
+  CHECK(off.agreeing_rows() == 2);  // shim's cold starts, at both sizes
+}
+
+TEST_CASE("validation: the report as Markdown and JSON") {
+  auto reduced = for_validation(scenario(), {1, 2, {"bare", "parser"}}, nullptr);
+  const Scenario& s = std::get<Scenario>(reduced);
+  const SimResult modeled = simulate(s, {}, s.seed);
+  auto measured = shifted(modeled, {Phase::warm}, 1ms);
+  measured.pop_back();  // parser at 2000 B was not measured
+  Validation v = compare(s, {}, modeled, measured);
+  v.notes.push_back("a note");
+  v.failures.push_back("parser: a cold start failed");
+
+  const std::string md = validation_markdown(v);
+  CHECK(md.find("# v: model versus measurement") == 0);
+  CHECK(md.find("- a note.\n") != std::string::npos);
+  CHECK(md.find("## Payload 100 B (ms)") != std::string::npos);
+  CHECK(md.find("| bare | warm | 2 / 2 | 2.000 | 3.000 | +1.000 (+50.0%) | 2.000 | 3.000 | "
+                "+1.000 (+50.0%) | no: p50, p99 |") != std::string::npos);
+  CHECK(md.find("| parser | warm | 2 / 2 | 2.000 | 3.000 | +1.000 (+50.0%) | 2.000 | 3.000 | "
+                "+1.000 (+50.0%) | cpu: not judged |") != std::string::npos);
+  CHECK(md.find("Judged rows (sleep costs): 2, agreeing at p50 and p99: 0.") != std::string::npos);
+  CHECK(md.find("## Failures\n\n- parser: a cold start failed") != std::string::npos);
+
+  const auto j = validation_json(v);
+  CHECK(j["scenario"] == "v");
+  CHECK(j["work"]["cold_starts"] == 1);
+  CHECK(j["bar"]["floor_ms"] == 0.5);
+  REQUIRE(j["runs"].size() == 3);
+  CHECK(j["runs"][1]["costs"] == "cpu");
+  const json& warm = j["runs"][0]["phases"][0];
+  CHECK(warm["phase"] == "warm");
+  CHECK(warm["modeled"]["p50_ms"] == 2.0);
+  CHECK(warm["measured"]["p99_ms"] == 3.0);
+  CHECK(warm["p50_difference_ms"] == 1.0);
+  CHECK(warm["p50_agrees"] == false);
+  CHECK(j["failures"].size() == 1);
+}

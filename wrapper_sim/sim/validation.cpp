@@ -1,0 +1,268 @@
+#include "sim/validation.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+namespace lambda_emu::wrapper_sim {
+namespace {
+
+using nlohmann::ordered_json;
+
+template <class... Ts>
+struct overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+std::vector<const costs::Cost*> stage_costs(const Stage& stage) {
+  return std::visit(
+      overloaded{
+          [](const JsShim& s) -> std::vector<const costs::Cost*> {
+            return {&s.init, &s.per_invoke};
+          },
+          [](const HttpServer& s) -> std::vector<const costs::Cost*> {
+            return {&s.startup, &s.per_invoke};
+          },
+          [](const StreamingBridge& s) -> std::vector<const costs::Cost*> {
+            return {&s.per_chunk, &s.first_byte};
+          },
+          [](const ExtensionStage& s) -> std::vector<const costs::Cost*> {
+            return {&s.init, &s.post_invoke, &s.shutdown};
+          },
+          [](const SandboxStage& s) -> std::vector<const costs::Cost*> { return {&s.placement}; },
+      },
+      stage);
+}
+
+// "+0.120 (+2.1%)": the difference, and its share of the model where the model is not zero.
+std::string difference(Duration modeled, Duration measured) {
+  std::string text = fixed_ms(measured - modeled, true);
+  if (modeled > Duration::zero()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " (%+.1f%%)",
+                  100.0 * static_cast<double>((measured - modeled).count()) /
+                      static_cast<double>(modeled.count()));
+    text += buf;
+  }
+  return text;
+}
+
+std::string verdict(const RunComparison& run, const PhaseComparison& p) {
+  if (!run.judged) {
+    return "cpu: not judged";
+  }
+  const bool p50 = p.p50_agrees();
+  const bool p99 = p.p99_agrees();
+  if (p50 && p99) {
+    return "yes";
+  }
+  return std::string("no: ") + (!p50 && !p99 ? "p50, p99" : !p50 ? "p50" : "p99");
+}
+
+std::string describe_work(const Validation& v) {
+  const Work& w = v.work;
+  std::string sizes;
+  for (const std::uint64_t b : w.payload_bytes) {
+    sizes += (sizes.empty() ? "" : ", ") + std::to_string(b) + " B";
+  }
+  return std::to_string(w.cold_starts) + " cold starts and " +
+         std::to_string(w.cold_starts * w.warm_invokes) + " warm invokes (" +
+         std::to_string(w.warm_invokes) + " per cold start) per variant and payload size (" +
+         sizes + "), " + std::to_string(v.memory_mb) + " MB, model seed " + std::to_string(v.seed);
+}
+
+}  // namespace
+
+std::variant<Scenario, ScenarioError> for_validation(Scenario scenario, const ValidationWork& work,
+                                                     std::vector<std::string>* notes) {
+  if (work.cold_starts) {
+    scenario.work.cold_starts = *work.cold_starts;
+  }
+  if (work.warm_invokes) {
+    scenario.work.warm_invokes = *work.warm_invokes;
+  }
+  if (scenario.work.cold_starts == 0) {
+    return ScenarioError("validation needs at least one cold start");
+  }
+  for (const std::string& name : work.variants) {
+    if (scenario.variant(name) == nullptr) {
+      std::string known;
+      for (const Variant& v : scenario.variants) {
+        known += (known.empty() ? "" : ", ") + v.name;
+      }
+      return ScenarioError("no variant \"" + name + "\" in " + scenario.name + " (it has " + known +
+                           ")");
+    }
+  }
+  if (!work.variants.empty()) {
+    std::erase_if(scenario.variants, [&](const Variant& v) {
+      return std::find(work.variants.begin(), work.variants.end(), v.name) == work.variants.end();
+    });
+  }
+  if (scenario.initialization != Initialization::on_demand) {
+    scenario.initialization = Initialization::on_demand;
+    if (notes != nullptr) {
+      notes->push_back(
+          "function.initialization is modeled as on-demand: every measured cold "
+          "start is an invoke that waits for Init");
+    }
+  }
+  for (Variant& v : scenario.variants) {
+    const auto removed = std::erase_if(
+        v.stages, [](const Stage& s) { return std::holds_alternative<SandboxStage>(s); });
+    if (removed > 0 && notes != nullptr) {
+      notes->push_back(v.name + ": its sandbox stage (placement before Init) is left out of the " +
+                       "model: no process can spend it, so the measurement cannot have it");
+    }
+  }
+  return scenario;
+}
+
+Duration allowed_difference(Duration modeled) {
+  const auto share = Duration(static_cast<Duration::rep>(
+      agreement_share * static_cast<double>(std::max(modeled, Duration::zero()).count())));
+  return std::max(share, agreement_floor);
+}
+
+bool agrees(Duration modeled, Duration measured) {
+  const Duration diff = measured > modeled ? measured - modeled : modeled - measured;
+  return diff <= allowed_difference(modeled);
+}
+
+bool burns_cpu(const Scenario& scenario, const Variant& variant) {
+  std::vector<const costs::Cost*> all{&scenario.runtime.init, &scenario.handler.init,
+                                      &scenario.handler.work};
+  for (const Stage& s : variant.stages) {
+    const auto more = stage_costs(s);
+    all.insert(all.end(), more.begin(), more.end());
+  }
+  return std::any_of(all.begin(), all.end(),
+                     [](const costs::Cost* c) { return c->kind == costs::Cost::Kind::cpu; });
+}
+
+std::size_t Validation::judged_rows() const {
+  std::size_t n = 0;
+  for (const RunComparison& r : runs) {
+    n += r.judged ? r.phases.size() : 0;
+  }
+  return n;
+}
+
+std::size_t Validation::agreeing_rows() const {
+  std::size_t n = 0;
+  for (const RunComparison& r : runs) {
+    for (const PhaseComparison& p : r.phases) {
+      n += r.judged && p.p50_agrees() && p.p99_agrees() ? 1 : 0;
+    }
+  }
+  return n;
+}
+
+Validation compare(const Scenario& scenario, const Calibration& calibration,
+                   const SimResult& modeled, const std::vector<RunResult>& measured) {
+  Validation v;
+  v.scenario = scenario.name;
+  v.memory_mb = scenario.memory_mb;
+  v.work = scenario.work;
+  v.seed = modeled.seed;
+  v.calibration = calibration;
+  for (const RunResult& real : measured) {
+    const auto model = std::find_if(modeled.runs.begin(), modeled.runs.end(), [&](const auto& r) {
+      return r.variant == real.variant && r.payload_bytes == real.payload_bytes;
+    });
+    const Variant* variant = scenario.variant(real.variant);
+    if (model == modeled.runs.end() || variant == nullptr) {
+      v.failures.push_back("no modeled run for " + real.variant + " at " +
+                           std::to_string(real.payload_bytes) + " B");
+      continue;
+    }
+    RunComparison run{real.variant, real.payload_bytes, !burns_cpu(scenario, *variant), {}};
+    for (std::size_t i = 0; i < phase_count; ++i) {
+      const Phase p = phase_at(i);
+      if (!real.samples.of(p).empty()) {
+        run.phases.push_back({p, summarize(model->samples.of(p)), summarize(real.samples.of(p))});
+      }
+    }
+    v.runs.push_back(std::move(run));
+  }
+  return v;
+}
+
+ordered_json validation_json(const Validation& v) {
+  ordered_json runs = ordered_json::array();
+  for (const RunComparison& r : v.runs) {
+    ordered_json phases = ordered_json::array();
+    for (const PhaseComparison& p : r.phases) {
+      phases.push_back({{"phase", phase_name(p.phase)},
+                        {"modeled", stats_json(p.modeled)},
+                        {"measured", stats_json(p.measured)},
+                        {"p50_difference_ms", milliseconds(p.measured.p50 - p.modeled.p50)},
+                        {"p99_difference_ms", milliseconds(p.measured.p99 - p.modeled.p99)},
+                        {"p50_agrees", p.p50_agrees()},
+                        {"p99_agrees", p.p99_agrees()}});
+    }
+    runs.push_back({{"variant", r.variant},
+                    {"payload_bytes", r.payload_bytes},
+                    {"costs", r.judged ? "sleep" : "cpu"},
+                    {"judged", r.judged},
+                    {"phases", std::move(phases)}});
+  }
+  return {{"scenario", v.scenario},
+          {"memory_mb", v.memory_mb},
+          {"work",
+           {{"cold_starts", v.work.cold_starts},
+            {"warm_invokes", v.work.warm_invokes},
+            {"payload_bytes", v.work.payload_bytes},
+            {"think_ms", milliseconds(v.work.think)}}},
+          {"seed", v.seed},
+          {"calibration", v.calibration.to_json()},
+          {"bar", {{"share", agreement_share}, {"floor_ms", milliseconds(agreement_floor)}}},
+          {"runs", std::move(runs)},
+          {"judged_rows", v.judged_rows()},
+          {"agreeing_rows", v.agreeing_rows()},
+          {"notes", v.notes},
+          {"failures", v.failures}};
+}
+
+std::string validation_markdown(const Validation& v) {
+  std::string md = "# " + v.scenario + ": model versus measurement\n\n";
+  md += "- Work: " + describe_work(v) + ".\n";
+  md += "- Calibration: " + describe(v.calibration) + ".\n";
+  md +=
+      "- Agrees: modeled and measured differ by at most 5% of the model or 0.5 ms, whichever "
+      "is larger, at p50 and at p99. Variants with cpu costs are reported, not judged.\n";
+  for (const std::string& n : v.notes) {
+    md += "- " + n + ".\n";
+  }
+  for (const std::uint64_t payload : v.work.payload_bytes) {
+    md += "\n## Payload " + std::to_string(payload) +
+          " B (ms)\n\n| variant | phase | n model / measured | model p50 | measured p50 | "
+          "difference p50 | model p99 | measured p99 | difference p99 | agrees |\n"
+          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n";
+    for (const RunComparison& r : v.runs) {
+      if (r.payload_bytes != payload) {
+        continue;
+      }
+      for (const PhaseComparison& p : r.phases) {
+        md += "| " + r.variant + " | " + std::string(phase_name(p.phase)) + " | " +
+              std::to_string(p.modeled.n) + " / " + std::to_string(p.measured.n) + " | " +
+              fixed_ms(p.modeled.p50) + " | " + fixed_ms(p.measured.p50) + " | " +
+              difference(p.modeled.p50, p.measured.p50) + " | " + fixed_ms(p.modeled.p99) + " | " +
+              fixed_ms(p.measured.p99) + " | " + difference(p.modeled.p99, p.measured.p99) + " | " +
+              verdict(r, p) + " |\n";
+      }
+    }
+  }
+  md += "\nJudged rows (sleep costs): " + std::to_string(v.judged_rows()) + ", agreeing at p50 " +
+        "and p99: " + std::to_string(v.agreeing_rows()) + ".\n";
+  if (!v.failures.empty()) {
+    md += "\n## Failures\n\n";
+    for (const std::string& f : v.failures) {
+      md += "- " + f + "\n";
+    }
+  }
+  return md;
+}
+
+}  // namespace lambda_emu::wrapper_sim

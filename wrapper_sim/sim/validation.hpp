@@ -1,0 +1,92 @@
+#pragma once
+// Validation: the model set against the same work measured under lambda-emu on this machine, phase
+// by phase (`lambda-emu validate`, in bench/validate.hpp). A modeled percentile agrees with the
+// measured one when they differ by at most 5% of the model or 0.5 ms, whichever is larger (issue
+// 5). Only sleep costs are judged: a cpu cost's wall time depends on how the machine shares its
+// CPUs, which the model knows only through the memory size, so variants with one are reported.
+//
+//   Scenario reduced = std::get<Scenario>(for_validation(scenario, {3, 20, {"js_shim"}}, &notes));
+//   SimResult modeled = simulate(reduced, calibration, reduced.seed);
+//   Validation v = compare(reduced, calibration, modeled, measured);  // measured: RunResults
+//   std::cout << validation_markdown(v);
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "scenario/scenario.hpp"
+#include "sim/calibration.hpp"
+#include "sim/phase.hpp"
+#include "sim/simulator.hpp"
+#include "sim/stats.hpp"
+
+namespace lambda_emu::wrapper_sim {
+
+// What of a scenario's work validation runs; unset keeps the scenario's own.
+struct ValidationWork {
+  std::optional<std::uint64_t> cold_starts;
+  std::optional<std::uint64_t> warm_invokes;
+  std::vector<std::string> variants;  // empty: every variant
+};
+
+// The scenario as validation models it: the work replaced, only the named variants (in the
+// scenario's order), `sandbox` stages left out, since no process can spend them and the
+// measurement cannot have them, and on-demand initialization, which is what the measurement's
+// fresh sandboxes are. What was changed is appended to *notes. An unknown variant or no cold
+// start is an error.
+[[nodiscard]] std::variant<Scenario, ScenarioError> for_validation(Scenario scenario,
+                                                                   const ValidationWork& work,
+                                                                   std::vector<std::string>* notes);
+
+// The bar: the larger of 5% of the modeled value and 0.5 ms.
+inline constexpr double agreement_share = 0.05;
+inline constexpr Duration agreement_floor{500'000};
+[[nodiscard]] Duration allowed_difference(Duration modeled);
+[[nodiscard]] bool agrees(Duration modeled, Duration measured);
+
+// True if any cost the variant spends (the runtime's, the handler's, its stages') is of kind cpu.
+[[nodiscard]] bool burns_cpu(const Scenario& scenario, const Variant& variant);
+
+struct PhaseComparison {
+  Phase phase = Phase::cold_start;
+  Stats modeled;
+  Stats measured;
+
+  [[nodiscard]] bool p50_agrees() const { return agrees(modeled.p50, measured.p50); }
+  [[nodiscard]] bool p99_agrees() const { return agrees(modeled.p99, measured.p99); }
+};
+
+struct RunComparison {
+  std::string variant;
+  std::uint64_t payload_bytes = 0;
+  bool judged = true;  // sleep costs only; a variant that burns CPU is reported, not judged
+  std::vector<PhaseComparison> phases;
+};
+
+struct Validation {
+  std::string scenario;
+  int memory_mb = 0;
+  Work work;
+  std::uint64_t seed = 0;
+  Calibration calibration;
+  std::vector<RunComparison> runs;  // by payload size, then variant
+  std::vector<std::string> notes;   // how the two runs differ by design, what was left out
+  std::vector<std::string> failures;
+
+  // Judged rows (phase comparisons of judged runs) and those that agree at p50 and p99.
+  [[nodiscard]] std::size_t judged_rows() const;
+  [[nodiscard]] std::size_t agreeing_rows() const;
+};
+
+// Every phase the measurement has samples of, for every measured run (matched to the modeled run
+// of the same variant and payload size), in phase order.
+[[nodiscard]] Validation compare(const Scenario& scenario, const Calibration& calibration,
+                                 const SimResult& modeled, const std::vector<RunResult>& measured);
+
+[[nodiscard]] nlohmann::ordered_json validation_json(const Validation& v);
+[[nodiscard]] std::string validation_markdown(const Validation& v);
+
+}  // namespace lambda_emu::wrapper_sim
