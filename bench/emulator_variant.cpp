@@ -8,7 +8,8 @@ namespace bench {
 
 bool start_variant(Context& ctx, EmulatorVariant& v) {
   const std::vector<int> none;
-  v.child = start_emulator(ctx, ctx.pinned ? ctx.cpu_a : none, {v.opt_dir, v.log_path, {}});
+  v.child = start_emulator(ctx, ctx.pinned ? ctx.cpu_a : none,
+                           {v.opt_dir, v.log_path, v.options, v.bootstrap});
   if (!v.child)
     return false;
   try {
@@ -28,6 +29,12 @@ void invoke_variant(EmulatorVariant& v, const std::string& payload, std::size_t 
     v.phases.push_back(phase);
     invoke_n(*v.client, payload, 1, record, compare_first && i == 0, pause);
   }
+}
+
+HttpClient::StreamTiming invoke_variant_timed(EmulatorVariant& v, const std::string& payload,
+                                              int phase) {
+  v.phases.push_back(phase);
+  return v.client->post_streamed(kInvokePath, payload);
 }
 
 void stop_variant(Context& ctx, EmulatorVariant& v, const std::string& part) {
@@ -70,9 +77,9 @@ bool check_reports(Context& ctx, const EmulatorVariant& v, const std::string& pa
       wrong = "Status: " + r.status + (r.error_type.empty() ? "" : ", Error Type: " + r.error_type);
     else if (r.duration_ms < 0)
       wrong = "no readable Duration";
-    else if (i == 0 && !r.init_duration_ms)
-      wrong = "no Init Duration on the first invoke";
-    else if (i > 0 && r.init_duration_ms)
+    else if ((i == 0 || v.every_invoke_cold) && !r.init_duration_ms)
+      wrong = v.every_invoke_cold ? "no Init Duration" : "no Init Duration on the first invoke";
+    else if (i > 0 && !v.every_invoke_cold && r.init_duration_ms)
       wrong = "Init Duration on a warm invoke";
     if (!wrong.empty()) {
       ctx.failures.push_back(who + "REPORT of invoke " + std::to_string(i + 1) + " (RequestId " +

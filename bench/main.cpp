@@ -1,5 +1,6 @@
 // lambda-emu-bench: warm invoke latency and cold start of lambda-emu, each against a floor
-// measured in the same run. See README.md in this directory.
+// measured in the same run; `calibrate` and `validate` for the wrapper_sim model (`lambda-emu
+// calibrate|validate` run them). See README.md in this directory.
 #include <utility>  // must precede Boost.Asio (Boost 1.74 + g++ 12)
 
 #include <sys/prctl.h>
@@ -18,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "calibrate.hpp"
 #include "child_process.hpp"
 #include "cold_start.hpp"
 #include "extension_invokes.hpp"
@@ -29,6 +31,7 @@
 #include "run_context.hpp"
 #include "stream_invokes.hpp"
 #include "telemetry_invokes.hpp"
+#include "validate.hpp"
 #include "warm_invokes.hpp"
 
 namespace {
@@ -228,6 +231,18 @@ int main(int argc, char** argv) {
   if (argc >= 2 &&
       (std::string_view(argv[1]) == "--serve-echo" || std::string_view(argv[1]) == "--serve-relay"))
     return run_server_subcommand(argc, argv);
+  const std::string_view command = argc >= 2 ? argv[1] : "";
+  if (command == "calibrate" || command == "validate") {
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    install_cleanup_handlers();
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    try {
+      return command == "calibrate" ? run_calibrate(args) : run_validate(args);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "lambda-emu %s: %s\n", argv[1], e.what());
+      return 1;
+    }
+  }
   Options opt;
   try {
     opt = parse_options(argc, argv);

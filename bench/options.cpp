@@ -16,6 +16,8 @@ namespace bench {
 namespace {
 
 constexpr const char* kUsage = R"(usage: lambda-emu-bench [options]
+       lambda-emu-bench calibrate|validate ...   (what `lambda-emu calibrate|validate` run;
+                                                 `lambda-emu-bench calibrate --help`)
 
 Measures lambda-emu (serve --handler echo -- test-runtime) against a loopback floor
 measured in the same run, interleaved: warm sequential invokes, what external extensions add
@@ -65,19 +67,6 @@ internal (the floor's processes):
   (a bare PORT means 127.0.0.1:PORT; port 0 picks a free one, written to the ready file)
 )";
 
-std::size_t parse_count(std::string_view what, const std::string& text) {
-  std::size_t pos = 0;
-  unsigned long long v = 0;
-  try {
-    v = std::stoull(text, &pos);
-  } catch (const std::exception&) {
-    pos = 0;
-  }
-  if (pos != text.size() || text.empty() || text[0] == '-')
-    throw std::invalid_argument(std::string(what) + ": not a count: '" + text + "'");
-  return static_cast<std::size_t>(v);
-}
-
 // "a,b,,c" -> {"a", "b", "c"}
 std::vector<std::string> split_list(const std::string& list) {
   std::vector<std::string> items;
@@ -115,6 +104,19 @@ std::size_t parse_size(const std::string& text) {
 }
 
 }  // namespace
+
+std::size_t parse_count(std::string_view what, const std::string& text) {
+  std::size_t pos = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(text, &pos);
+  } catch (const std::exception&) {
+    pos = 0;
+  }
+  if (pos != text.size() || text.empty() || text[0] == '-')
+    throw std::invalid_argument(std::string(what) + ": not a count: '" + text + "'");
+  return static_cast<std::size_t>(v);
+}
 
 std::string format_size(std::size_t n) {
   if (n >= 1000000 && n % 1000000 == 0)

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bench {
@@ -41,6 +42,9 @@ struct Options {
 // Parses the benchmark's options (not the --serve-* subcommands). Prints the usage and exits
 // on --help; throws std::invalid_argument on bad input.
 Options parse_options(int argc, char** argv);
+
+// A whole number for option `what`; throws std::invalid_argument naming it.
+std::size_t parse_count(std::string_view what, const std::string& text);
 
 // "100 B", "100 KB", "1 MB", "1 MiB".
 std::string format_size(std::size_t bytes);

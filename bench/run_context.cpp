@@ -1,5 +1,6 @@
 #include "run_context.hpp"
 
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,13 +56,15 @@ Child start_and_wait(Context& ctx, SpawnOptions spawn_options, const std::string
 Child start_emulator(Context& ctx, const std::vector<int>& cpus, const EmulatorLaunch& launch) {
   const auto ready = ctx.fresh_ready_file("emulator");
   SpawnOptions so;
-  so.argv = {ctx.opt.emulator, "serve", "--listen",  "127.0.0.1:0",
-             "--ready-file",   ready,   "--handler", "echo"};
+  so.argv = {ctx.opt.emulator, "serve", "--listen", "127.0.0.1:0", "--ready-file", ready};
+  if (launch.bootstrap.empty())
+    so.argv.insert(so.argv.end(), {"--handler", "echo"});
   if (!launch.opt_dir.empty())
     so.argv.insert(so.argv.end(), {"--opt-dir", launch.opt_dir});
   so.argv.insert(so.argv.end(), launch.options.begin(), launch.options.end());
   so.argv.insert(so.argv.end(), ctx.opt.emulator_args.begin(), ctx.opt.emulator_args.end());
-  so.argv.insert(so.argv.end(), {"--", ctx.opt.runtime});
+  so.argv.insert(so.argv.end(),
+                 {"--", launch.bootstrap.empty() ? ctx.opt.runtime : launch.bootstrap});
   so.output_path = launch.output_path.empty() ? ctx.opt.emulator_log : launch.output_path;
   so.cpus = cpus;
   Child child = start_and_wait(ctx, so, ready, "invoke", "lambda-emu");
@@ -120,6 +123,16 @@ std::size_t reap_leftovers() {
   while (waitpid(-1, nullptr, WNOHANG) > 0) {
   }
   return left.size();
+}
+
+std::filesystem::path visible_scratch_dir(const std::string& prefix, std::string* error) {
+  for (const char* base : {"/dev/shm", "/var/tmp"}) {
+    std::string tmpl = std::string(base) + "/" + prefix + ".XXXXXX";
+    if (mkdtemp(tmpl.data()))
+      return tmpl;
+  }
+  *error = "cannot create a directory in /dev/shm or /var/tmp";
+  return {};
 }
 
 std::string make_payload(std::size_t size) {

@@ -51,11 +51,12 @@ struct EmulatorLaunch {
   std::string opt_dir;      // --opt-dir (a layer with external extensions); empty: none given
   std::string output_path;  // its stdout+stderr; empty: --emulator-log (or discarded)
   std::vector<std::string> options;  // more `serve` options
+  std::string bootstrap;             // empty: --runtime with --handler echo
 };
 
-// `lambda-emu serve --listen 127.0.0.1:0 --ready-file F --handler echo [--opt-dir D] -- RUNTIME`,
-// waited for until its ready file names the invoke address. On failure: a failure recorded,
-// empty Child.
+// `lambda-emu serve --listen 127.0.0.1:0 --ready-file F [--opt-dir D] OPTIONS -- BOOTSTRAP`
+// (`--handler echo -- RUNTIME` by default), waited for until its ready file names the invoke
+// address. On failure: a failure recorded, empty Child.
 Child start_emulator(Context& ctx, const std::vector<int>& cpus, const EmulatorLaunch& launch = {});
 
 // `lambda-emu-bench ARGS... --ready-file F` (a floor server), waited for likewise.
@@ -78,5 +79,10 @@ std::size_t reap_leftovers();
 
 // A valid JSON document of exactly `size` bytes (Lambda requires JSON events).
 std::string make_payload(std::size_t size);
+
+// A new directory where sandboxed processes see the host's files too: /dev/shm, else /var/tmp
+// (lambda-emu gives runtimes and extensions a private /tmp where the kernel allows). Empty, with
+// *error set, if neither can hold one.
+std::filesystem::path visible_scratch_dir(const std::string& prefix, std::string* error);
 
 }  // namespace bench

@@ -30,18 +30,6 @@ std::int64_t epoch_ns() {
       .count();
 }
 
-// lambda-emu gives extensions a private /tmp (where the kernel allows), so the listener's record
-// file goes where the extension sees the host's files: /dev/shm, else /var/tmp. Empty if neither.
-std::filesystem::path visible_scratch_dir(std::string* error) {
-  for (const char* base : {"/dev/shm", "/var/tmp"}) {
-    std::string tmpl = std::string(base) + "/lambda-emu-bench-telemetry.XXXXXX";
-    if (mkdtemp(tmpl.data()))
-      return tmpl;
-  }
-  *error = "cannot create a directory in /dev/shm or /var/tmp for the listener's record";
-  return {};
-}
-
 // Counts the batches the listener recorded. It records a batch after its delay, so a batch was
 // received delay earlier than its record says.
 TelemetryDelivery read_delivery(const std::string& path, std::size_t delay_ms,
@@ -99,7 +87,8 @@ TelemetryResult run_telemetry(Context& ctx) {
   r.types = kTypes;
 
   std::string scratch_error;
-  const std::filesystem::path scratch = visible_scratch_dir(&scratch_error);
+  const std::filesystem::path scratch =
+      visible_scratch_dir("lambda-emu-bench-telemetry", &scratch_error);
   const std::string record_path = scratch.empty() ? "" : (scratch / "listener.jsonl").string();
   Launcher subscriber{
       "telemetry",

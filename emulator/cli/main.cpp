@@ -8,6 +8,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/bench_command.hpp"
 #include "cli/options.hpp"
 #include "cli/sim_command.hpp"
 #include "driver/emulator.hpp"
@@ -17,6 +18,10 @@ using namespace lambda_emu;
 int main(int argc, char* argv[]) {
   if (argc > 1 && std::string_view(argv[1]) == "sim") {
     return cli::run_sim({argv + 2, argv + argc});
+  }
+  if (argc > 1 &&
+      (std::string_view(argv[1]) == "calibrate" || std::string_view(argv[1]) == "validate")) {
+    return cli::run_bench_command(argv[1], {argv + 2, argv + argc});
   }
   cli::ParsedCommand cmd = cli::parse_command_line(argc, argv);
   if (cmd.exit_code) {

@@ -1,0 +1,286 @@
+#include "calibrate.hpp"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "api/base64.hpp"
+#include "child_process.hpp"
+#include "cold_serve.hpp"
+#include "emulator_variant.hpp"
+#include "invoke_loop.hpp"
+#include "options.hpp"
+#include "stats.hpp"
+#include "subcommand.hpp"
+
+namespace bench {
+
+namespace {
+
+namespace fs = std::filesystem;
+using lambda_emu::Duration;
+
+enum Phase { kWarmup, kMeasured };
+
+constexpr const char* kUsage = R"(usage: lambda-emu calibrate [--out FILE] [options]
+
+Measures this machine's constants for the wrapper_sim model and writes them as the calibration
+file `lambda-emu sim|validate --calibration FILE` reads (JSON, on stdout without --out); the
+figures go to stderr too. Medians, the measurements interleaved in rounds after a warm-up:
+  http_hop_ms          a loopback HTTP/1.1 keep-alive round trip (echo server)
+  invoke_overhead_ms   a warm invoke through `lambda-emu serve` of a runtime doing nothing
+  process_spawn_ms     a cold invoke (`serve --fresh-sandboxes`) of it, minus invoke_overhead
+  base64_ns_per_byte   base64 encoding (emulator/api/base64.cpp), per byte
+  machine              host, CPUs, kernel, date
+
+options:
+  --out FILE            write the calibration here (default: stdout)
+  --runtime wrapper|echo
+                        the runtime measured: the wrapper runtime with a scenario of no costs
+                        (default, when lambda-emu-wrapper is built) or test-runtime's echo handler
+  --memory MB           `serve --memory` (default 1024, the scenario default)
+  --rounds N            rounds of 200 round trips, 200 warm and 3 cold invokes (default 10)
+  --quick               3 rounds of 50, 50 and 2 (a smoke run)
+  --emulator PATH       lambda-emu (default: next to this binary)
+  --wrapper PATH        lambda-emu-wrapper (default: next to this binary)
+  --test-runtime PATH   test-runtime (default: next to this binary)
+  --emulator-arg ARG    one more argument for every `lambda-emu serve` (repeatable)
+  --emulator-log FILE   append lambda-emu's output here (default: discard)
+)";
+
+double us_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+}
+
+double us(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
+
+Duration from_us(double v) {
+  return Duration(static_cast<Duration::rep>(std::llround(std::max(v, 0.0) * 1000)));
+}
+
+std::string format(const char* fmt, double a, double b = 0, double c = 0) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, fmt, a, b, c);
+  return buf;
+}
+
+// A scenario whose runtime, handler and only variant cost nothing: what the wrapper runtime
+// itself costs.
+fs::path write_zero_scenario(const fs::path& dir) {
+  const fs::path file = dir / "calibration-scenario.json";
+  const nlohmann::json scenario{{"name", "calibration"},
+                                {"comment", "lambda-emu calibrate: a runtime that does nothing"},
+                                {"runtime", nlohmann::json::object()},
+                                {"handler", nlohmann::json::object()},
+                                {"variants", {{{"name", "bare"}}}}};
+  std::ofstream(file) << scenario.dump(2) << '\n';
+  return file;
+}
+
+// Median ns per byte of base64-encoding 64 KiB, 200 times after 20 discarded.
+double base64_ns_per_byte() {
+  std::string input(64 * 1024, '\0');
+  for (std::size_t i = 0; i < input.size(); ++i)
+    input[i] = static_cast<char>((i * 131) ^ (i >> 3));
+  std::size_t sink = 0;  // keeps the encodings from being optimized away
+  std::vector<double> per_byte;
+  for (int i = 0; i < 220; ++i) {
+    const auto t0 = Clock::now();
+    sink += lambda_emu::api::base64_encode(input).size();
+    if (i >= 20)
+      per_byte.push_back(us_since(t0) * 1000 / static_cast<double>(input.size()));
+  }
+  return sink > 0 ? summarize(per_byte).p50_us : 0;
+}
+
+}  // namespace
+
+std::string describe_machine() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  utsname u{};
+  uname(&u);
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%MZ", &utc);
+  return std::string(host) + ", " + std::to_string(std::thread::hardware_concurrency()) +
+         " CPUs, " + u.sysname + " " + u.release + ", " + date;
+}
+
+CalibrationRun measure_calibration(Context& ctx, const CalibrateSettings& s) {
+  CalibrationRun run;
+  const std::string payload = make_payload(s.payload_bytes);
+  std::vector<std::string> options{"--memory", std::to_string(s.memory_mb)};
+  if (!s.wrapper.empty()) {
+    options.insert(options.end(),
+                   {"-e", "LAMBDA_EMU_SCENARIO=" + write_zero_scenario(ctx.tmp).string(), "-e",
+                    "LAMBDA_EMU_VARIANT=bare"});
+    run.runtime = "lambda-emu-wrapper with a scenario of no costs";
+  } else {
+    run.runtime = "test-runtime's echo handler";
+  }
+  EmulatorVariant warm;
+  warm.label = "calibration, warm";
+  warm.log_path = (ctx.tmp / "calibrate-warm.log").string();
+  warm.options = options;
+  warm.bootstrap = s.wrapper;
+  ColdServe cold = make_cold_serve("calibration, cold", ctx.tmp / "calibrate-cold");
+  cold.variant.options.insert(cold.variant.options.end(), options.begin(), options.end());
+  cold.variant.bootstrap = s.wrapper;
+
+  Child echo = start_floor_server(ctx, {"--serve-echo", "127.0.0.1:0"}, {}, "echo server");
+  std::vector<double> hop_us;
+  std::vector<double> warm_us;
+  std::vector<double> cold_us;
+  if (echo && start_variant(ctx, warm) && start_variant(ctx, cold.variant)) {
+    try {
+      HttpClient hop(kColdTimeout);
+      hop.connect(parse_host_port(echo.address));
+      auto one_hop = [&] { return us(hop.post_streamed("/", payload).total); };
+      auto one_warm = [&](int phase) {
+        const auto t = invoke_variant_timed(warm, payload, phase);
+        if (const std::string bad = invoke_error(t); !bad.empty())
+          throw std::runtime_error("a warm invoke failed: " + bad);
+        return us(t.total);
+      };
+      auto one_cold = [&](int phase) {
+        std::string error;
+        const auto t = invoke_cold(cold, payload, phase, kColdTimeout, &error);
+        if (!t)
+          throw std::runtime_error("a cold invoke failed: " + error);
+        return us(t->total);
+      };
+      for (int i = 0; i < 200; ++i) {
+        one_hop();
+        one_warm(kWarmup);  // the first is the sandbox's Init
+      }
+      one_cold(kWarmup);  // loads the binaries into the page cache
+      for (std::size_t r = 0; r < s.rounds; ++r) {
+        for (const std::size_t part : interleaved_order(3, r)) {
+          for (std::size_t i = 0; part == 0 && i < s.hops; ++i)
+            hop_us.push_back(one_hop());
+          for (std::size_t i = 0; part == 1 && i < s.warm; ++i)
+            warm_us.push_back(one_warm(kMeasured));
+          for (std::size_t i = 0; part == 2 && i < s.cold; ++i)
+            cold_us.push_back(one_cold(kMeasured));
+        }
+      }
+    } catch (const std::exception& e) {
+      ctx.failures.push_back(std::string("calibration: ") + e.what());
+    }
+  }
+  stop_variant(ctx, warm, "calibration");
+  stop_variant(ctx, cold.variant, "calibration");
+  stop_child(echo);
+  reap_leftovers();
+  if (!ctx.failures.empty() || !check_reports(ctx, warm, "calibration") ||
+      !check_reports(ctx, cold.variant, "calibration"))
+    return run;
+
+  std::vector<double> init_ms;
+  for (std::size_t i = 1; i < cold.variant.reports.size(); ++i)  // the first is the warm-up
+    init_ms.push_back(cold.variant.reports[i].init_duration_ms.value_or(0));
+  const Summary hops = summarize(hop_us);
+  const Summary warms = summarize(warm_us);
+  const Summary colds = summarize(cold_us);
+  lambda_emu::wrapper_sim::Calibration& c = run.calibration;
+  c.http_hop = from_us(hops.p50_us);
+  c.invoke_overhead = from_us(warms.p50_us);
+  c.process_spawn = from_us(colds.p50_us - warms.p50_us);
+  c.base64_ns_per_byte = base64_ns_per_byte();
+  c.machine = describe_machine();
+  run.text = {
+      format("http_hop_ms         %8.3f  median of %.0f loopback round trips (p90 %.3f)",
+             hops.p50_us / 1000, static_cast<double>(hops.count), hops.p90_us / 1000),
+      format("invoke_overhead_ms  %8.3f  median of %.0f warm invokes (p90 %.3f)",
+             warms.p50_us / 1000, static_cast<double>(warms.count), warms.p90_us / 1000),
+      format("process_spawn_ms    %8.3f  median of %.0f cold invokes, %.3f, minus invoke_overhead",
+             lambda_emu::to_ms(c.process_spawn), static_cast<double>(colds.count),
+             colds.p50_us / 1000),
+      format("                              (their Init Duration: median %.3f)",
+             summarize(init_ms).p50_us),
+      format("base64_ns_per_byte  %8.3f  median of 200 encodings of 64 KiB", c.base64_ns_per_byte),
+      "machine             " + c.machine,
+      "runtime             " + run.runtime + ", " + std::to_string(s.memory_mb) + " MB, payload " +
+          std::to_string(s.payload_bytes) + " B"};
+  run.ok = true;
+  return run;
+}
+
+int run_calibrate(const std::vector<std::string>& args) {
+  constexpr std::string_view kWho = "lambda-emu calibrate";
+  CalibrateSettings settings;
+  Context ctx;
+  Programs programs;
+  std::string out;
+  std::string runtime;
+  try {
+    SubcommandArgs a(args);
+    while (a.next()) {
+      if (a.is("--help") || a.is("-h")) {
+        std::fputs(kUsage, stdout);
+        return 0;
+      } else if (a.is("--out")) {
+        out = a.value();
+      } else if (a.is("--runtime")) {
+        runtime = a.value();
+        if (runtime != "wrapper" && runtime != "echo")
+          throw std::invalid_argument("--runtime is wrapper or echo, not '" + runtime + "'");
+      } else if (a.is("--memory")) {
+        settings.memory_mb = static_cast<int>(parse_count(a.arg(), a.value()));
+      } else if (a.is("--rounds")) {
+        settings.rounds = std::max<std::size_t>(1, parse_count(a.arg(), a.value()));
+      } else if (a.is("--quick")) {
+        settings.rounds = 3;
+        settings.hops = settings.warm = 50;
+        settings.cold = 2;
+      } else if (!programs.take(a, ctx)) {
+        throw std::invalid_argument("unknown option '" + a.arg() + "' (see --help)");
+      }
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", kWho.data(), e.what());
+    return 2;
+  }
+  programs.defaults(ctx);
+  if (runtime.empty())
+    runtime = fs::exists(programs.wrapper) ? "wrapper" : "echo";
+  settings.wrapper = runtime == "wrapper" ? programs.wrapper : "";
+  if (!all_exist(kWho,
+                 {ctx.opt.emulator, runtime == "wrapper" ? programs.wrapper : ctx.opt.runtime}))
+    return 1;
+  std::string error;
+  ctx.tmp = visible_scratch_dir("lambda-emu-calibrate", &error);
+  if (ctx.tmp.empty()) {
+    std::fprintf(stderr, "%s: %s\n", kWho.data(), error.c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "%s: measuring (%zu rounds)...\n", kWho.data(), settings.rounds);
+  const CalibrationRun run = measure_calibration(ctx, settings);
+  std::error_code ec;
+  fs::remove_all(ctx.tmp, ec);
+  for (const std::string& f : ctx.failures)
+    std::fprintf(stderr, "%s: %s\n", kWho.data(), f.c_str());
+  if (!run.ok)
+    return 1;
+  for (const std::string& line : run.text)
+    std::fprintf(stderr, "  %s\n", line.c_str());
+  return write_output(kWho, run.calibration.to_json().dump(2) + "\n", out) ? 0 : 1;
+}
+
+}  // namespace bench
