@@ -231,7 +231,8 @@ std::string validation_markdown(const Validation& v) {
   md += "- Calibration: " + describe(v.calibration) + ".\n";
   md +=
       "- Agrees: modeled and measured differ by at most 5% of the model or 0.5 ms, whichever "
-      "is larger, at p50 and at p99. Variants with cpu costs are reported, not judged.\n";
+      "is larger, at p50 and at p99. Variants with cpu costs are reported, not judged. A p99 "
+      "of fewer than 100 samples is (nearly) their largest: read it as one sample.\n";
   for (const std::string& n : v.notes) {
     md += "- " + n + ".\n";
   }
