@@ -27,6 +27,9 @@ struct Cost {
   Kind kind = Kind::sleep;
 };
 
+// What a cost a scenario leaves out is: nothing.
+inline const Cost no_cost{Constant{}, Cost::Kind::sleep};
+
 // Why a cost in a scenario file was refused; the message names the offending key.
 struct CostError {
   std::string message;

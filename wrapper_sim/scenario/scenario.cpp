@@ -11,20 +11,18 @@ namespace {
 
 using nlohmann::json;
 
-const costs::Cost no_cost{costs::Constant{}, costs::Cost::Kind::sleep};
-
 RuntimeBase parse_runtime(Fields f) {
   RuntimeBase r;
   r.name = f.text("name", r.name);
-  r.init = f.cost("init", no_cost);
+  r.init = f.cost("init", costs::no_cost);
   f.done();
   return r;
 }
 
 Handler parse_handler(Fields f) {
   Handler h;
-  h.init = f.cost("init", no_cost);
-  h.work = f.cost("work", no_cost);
+  h.init = f.cost("init", costs::no_cost);
+  h.work = f.cost("work", costs::no_cost);
   h.response_bytes = f.count("response_bytes", h.response_bytes);
   h.streamed = f.flag("streamed", false);
   f.done();

@@ -8,6 +8,7 @@
 
 #include "lambda_emu/core/sandbox.hpp"
 #include "lambda_emu/virtual_clock.hpp"
+#include "overloaded.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/extension_actor.hpp"
 #include "sim/runtime_actor.hpp"
@@ -20,11 +21,6 @@ namespace {
 class ModelMeter final : public core::MemoryMeter {
  public:
   int max_memory_used_mb() override { return 0; }
-};
-
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
 };
 
 core::FunctionConfig function_config(const Scenario& s, const Variant& v) {

@@ -5,15 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "overloaded.hpp"
+
 namespace lambda_emu::wrapper_sim {
 namespace {
 
 using nlohmann::ordered_json;
-
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
 
 std::vector<const costs::Cost*> stage_costs(const Stage& stage) {
   return std::visit(

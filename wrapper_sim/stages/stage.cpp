@@ -1,19 +1,11 @@
 #include "stages/stage.hpp"
 
+#include "overloaded.hpp"
+
 namespace lambda_emu::wrapper_sim {
-namespace {
-
-const costs::Cost no_cost{costs::Constant{}, costs::Cost::Kind::sleep};
-
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-
-}  // namespace
 
 JsShim JsShim::parse(Fields& f) {
-  return {f.cost("init", no_cost), f.cost("per_invoke", no_cost)};
+  return {f.cost("init", costs::no_cost), f.cost("per_invoke", costs::no_cost)};
 }
 
 Duration HttpServer::ready_after(Duration startup_time, Duration hop) const {
@@ -26,9 +18,9 @@ Duration HttpServer::ready_after(Duration startup_time, Duration hop) const {
 
 HttpServer HttpServer::parse(Fields& f) {
   HttpServer s;
-  s.startup = f.cost("startup", no_cost);
+  s.startup = f.cost("startup", costs::no_cost);
   s.poll_interval = f.ms("poll_interval_ms", Duration::zero());
-  s.per_invoke = f.cost("per_invoke", no_cost);
+  s.per_invoke = f.cost("per_invoke", costs::no_cost);
   s.base64 = f.flag("base64", false);
   return s;
 }
@@ -40,8 +32,8 @@ std::uint64_t StreamingBridge::chunks(std::uint64_t bytes) const {
 StreamingBridge StreamingBridge::parse(Fields& f) {
   StreamingBridge s;
   s.chunk_bytes = f.count("chunk_bytes", s.chunk_bytes, 1);
-  s.per_chunk = f.cost("per_chunk", no_cost);
-  s.first_byte = f.cost("first_byte", no_cost);
+  s.per_chunk = f.cost("per_chunk", costs::no_cost);
+  s.first_byte = f.cost("first_byte", costs::no_cost);
   s.http_integration = f.flag("http_integration", false);
   return s;
 }
@@ -52,15 +44,15 @@ ExtensionStage ExtensionStage::parse(Fields& f) {
   if (x.name.find_first_of("/\\") != std::string::npos || x.name == "." || x.name == "..") {
     f.fail("name", "must be a file name (it becomes /opt/extensions/<name>)");
   }
-  x.init = f.cost("init", no_cost);
+  x.init = f.cost("init", costs::no_cost);
   x.telemetry = f.flag("telemetry", false);
-  x.post_invoke = f.cost("post_invoke", no_cost);
-  x.shutdown = f.cost("shutdown", no_cost);
+  x.post_invoke = f.cost("post_invoke", costs::no_cost);
+  x.shutdown = f.cost("shutdown", costs::no_cost);
   return x;
 }
 
 SandboxStage SandboxStage::parse(Fields& f) {
-  return {f.cost("placement", no_cost)};
+  return {f.cost("placement", costs::no_cost)};
 }
 
 std::string_view stage_type(const Stage& stage) {
