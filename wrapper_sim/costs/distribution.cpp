@@ -77,13 +77,14 @@ Duration empirical_at(const Empirical& e, double p) {
 
 }  // namespace
 
-Duration nearest_rank(const std::vector<Duration>& sorted, double p) {
-  if (sorted.empty()) {
-    return Duration::zero();
-  }
-  const double rank = std::ceil(p * static_cast<double>(sorted.size()));
+std::size_t nearest_rank_index(std::size_t n, double p) {
+  const double rank = std::ceil(p * static_cast<double>(n));
   const std::size_t i = rank < 1 ? 0 : static_cast<std::size_t>(rank) - 1;
-  return sorted[std::min(i, sorted.size() - 1)];
+  return std::min(i, n - 1);
+}
+
+Duration nearest_rank(const std::vector<Duration>& sorted, double p) {
+  return sorted.empty() ? Duration::zero() : sorted[nearest_rank_index(sorted.size(), p)];
 }
 
 LogNormal LogNormal::from_p50_p99(Duration p50, Duration p99) {

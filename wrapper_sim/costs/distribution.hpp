@@ -69,6 +69,8 @@ using Distribution = std::variant<Constant, Uniform, Normal, LogNormal, Empirica
 // least a fraction p of the samples at or below it, so always a value that happened. Zero when
 // there are none.
 [[nodiscard]] Duration nearest_rank(const std::vector<Duration>& sorted, double p);
+// Where that sample sits among n sorted samples (n > 0).
+[[nodiscard]] std::size_t nearest_rank_index(std::size_t n, double p);
 
 // Nanoseconds as a cost: rounded to the nearest, never negative, and saturating at
 // Duration::max() (about 292 years) instead of overflowing.

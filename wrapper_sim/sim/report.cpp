@@ -1,5 +1,6 @@
 #include "sim/report.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -17,8 +18,7 @@ using json = nlohmann::ordered_json;
 struct Row {
   const RunResult* run;
   std::array<Stats, phase_count> stats;
-  std::size_t bare;                   // index of bare's row
-  std::vector<Duration> warm_sorted;  // for the CDF chart
+  std::size_t bare;  // index of bare's row
 
   [[nodiscard]] const Stats& of(Phase p) const { return stats[static_cast<std::size_t>(p)]; }
 };
@@ -27,8 +27,7 @@ std::vector<Row> rows(const SimResult& result) {
   std::vector<Row> out;
   std::size_t bare = 0;
   for (const RunResult& r : result.runs) {
-    Row row{&r, {}, bare, r.samples.of(Phase::warm)};
-    std::sort(row.warm_sorted.begin(), row.warm_sorted.end());
+    Row row{&r, {}, bare};
     for (std::size_t i = 0; i < phase_count; ++i) {
       row.stats[i] = summarize(r.samples.of(phase_at(i)));
     }
@@ -158,13 +157,17 @@ std::string html_table(const Table& t) {
 // The charts of one payload size: warm latency CDFs, and the mean cold start split into the
 // placement, Init and the rest (the first invoke itself), which add up to it.
 std::string html_charts(const std::vector<Row>& all, std::uint64_t payload) {
+  std::vector<std::vector<Duration>> warm_sorted;
+  warm_sorted.reserve(all.size());  // the CDFs point into it
   std::vector<std::pair<std::string, const std::vector<Duration>*>> cdfs;
   std::vector<BarRow> bars;
   for (const Row& row : all) {
     if (row.run->payload_bytes != payload) {
       continue;
     }
-    cdfs.emplace_back(row.run->variant, &row.warm_sorted);
+    std::vector<Duration>& warm = warm_sorted.emplace_back(row.run->samples.of(Phase::warm));
+    std::sort(warm.begin(), warm.end());
+    cdfs.emplace_back(row.run->variant, &warm);
     const Duration sandbox = row.of(Phase::sandbox).mean;
     const Duration init = row.of(Phase::init).mean;
     const Duration cold = row.of(Phase::cold_start).mean;

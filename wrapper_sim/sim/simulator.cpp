@@ -1,10 +1,11 @@
 #include "sim/simulator.hpp"
 
 #include <algorithm>
-#include <map>
 #include <memory>
 #include <stdexcept>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "lambda_emu/core/sandbox.hpp"
 #include "lambda_emu/virtual_clock.hpp"
@@ -204,12 +205,13 @@ class Run {
   }
 
   void send(core::Event&& event, const char* what) {
-    core::Result r = box_->handle(std::move(event));
-    if (r.refusal) {
+    box_->handle(std::move(event), result_);
+    if (result_.refusal) {
       throw std::runtime_error(std::string("the lifecycle core refused the model's ") + what +
-                               ": " + r.refusal->message);
+                               ": " + result_.refusal->message);
     }
-    for (core::Action& a : r.actions) {
+    // apply() never sends, so result_ stays as it is until the loop ends.
+    for (core::Action& a : result_.actions) {
       apply(a);
     }
     // An extension told of an INVOKE waits for the runtime's word that the response is out.
@@ -258,8 +260,10 @@ class Run {
             },
             [&](core::StartStream&) { first_byte_ = now; },
             [&](core::CompleteInvoke&) { answered(now); },
-            [&](core::ArmTimer& a) { armed_[a.id] = a.at; },
-            [&](core::CancelTimer& a) { armed_.erase(a.id); },
+            [&](core::ArmTimer& a) { armed_.emplace_back(a.id, a.at); },
+            [&](core::CancelTimer& a) {
+              std::erase_if(armed_, [&](const auto& t) { return t.first == a.id; });
+            },
             [&](core::EmitRecord& a) { record(a.record); },
             [&](core::Stopped&) { sandbox_done_ = true; },
             [](auto&) {},  // Freeze, Thaw, Transition: nothing takes time in the model
@@ -317,7 +321,9 @@ class Run {
   RuntimeActor runtime_;
   std::vector<ExtensionActor> extensions_;
   std::unique_ptr<core::Sandbox> box_;
-  std::map<core::TimerId, Instant> armed_;  // the core's timers: a handful at most
+  core::Result result_;  // the core's answer to the last event, its buffer reused
+  // The core's timers: a handful at most, so a vector (a map allocated a node per invoke).
+  std::vector<std::pair<core::TimerId, Instant>> armed_;
   std::uint64_t epoch_ = 0;
 
   // The caller.

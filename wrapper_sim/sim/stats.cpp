@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -9,7 +10,7 @@
 
 namespace lambda_emu::wrapper_sim {
 
-using costs::nearest_rank;
+using costs::nearest_rank_index;
 
 Stats summarize(std::vector<Duration> samples) {
   Stats s;
@@ -17,16 +18,22 @@ Stats summarize(std::vector<Duration> samples) {
   if (samples.empty()) {
     return s;
   }
-  std::sort(samples.begin(), samples.end());
   Duration::rep sum = 0;
   for (const Duration d : samples) {
     sum += d.count();
   }
   s.mean = Duration(sum / static_cast<Duration::rep>(samples.size()));
-  s.p50 = nearest_rank(samples, 0.50);
-  s.p90 = nearest_rank(samples, 0.90);
-  s.p99 = nearest_rank(samples, 0.99);
-  s.max = samples.back();
+  // The ranks in turn, each selection on what lies above the last: linear, where sorting a
+  // million samples per phase took longer than simulating them.
+  const std::pair<double, Duration*> ranks[] = {{0.50, &s.p50}, {0.90, &s.p90}, {0.99, &s.p99}};
+  auto from = samples.begin();
+  for (const auto& [p, into] : ranks) {
+    const auto at = samples.begin() + static_cast<std::ptrdiff_t>(nearest_rank_index(s.n, p));
+    std::nth_element(from, at, samples.end());
+    *into = *at;
+    from = at;
+  }
+  s.max = *std::max_element(from, samples.end());
   return s;
 }
 

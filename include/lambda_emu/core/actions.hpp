@@ -62,9 +62,15 @@ struct EmitRecord {
 };
 // For the lifecycle trace: an actor ("sandbox", "runtime") changed state.
 struct Transition {
-  std::string actor;  // "sandbox", "runtime", "extension <name>"
+  std::string_view actor;  // "sandbox", "runtime", "extension"
+  std::string extension;   // the extension's name; empty for the others (no allocation)
   std::string_view from;
   std::string_view to;
+
+  // "sandbox", "runtime", "extension <name>"
+  [[nodiscard]] std::string who() const {
+    return extension.empty() ? std::string(actor) : std::string(actor) + " " + extension;
+  }
 };
 // Lambda freezes an environment that has nothing to do: the invoke (or Init) is over, the runtime
 // and the INVOKE-subscribed extensions wait in their next calls. None of its processes runs until

@@ -49,6 +49,9 @@ class Sandbox {
   Sandbox(FunctionConfig config, const Clock& clock, MemoryMeter& meter);
 
   [[nodiscard]] Result handle(Event&& event);
+  // The same into the caller's buffer, which keeps its capacity from event to event: the
+  // simulator's loop (millions of events) then allocates nothing for actions.
+  void handle(Event&& event, Result& out);
 
   [[nodiscard]] SandboxPhase phase() const { return phase_; }
   [[nodiscard]] bool frozen() const { return frozen_; }
@@ -169,7 +172,9 @@ class Sandbox {
   void signal(ProcessRef process, Signal sig);
   TimerId arm(Instant at);
   void cancel(TimerId& id);
-  void emit(Record r);
+  // Builds the record in its action, without moves on the way (millions in the simulator).
+  template <class R>
+  void emit(R&& record);
   [[nodiscard]] std::string request_error(std::string_view message) const;
 
   FunctionConfig config_;
@@ -187,7 +192,8 @@ class Sandbox {
   bool registration_open_ = false;   // until the runtime's first /next (C36)
   std::optional<Init> init_;
   std::optional<Duration> pending_init_duration_;
-  std::deque<Invoke> queue_;
+  // Shared from arrival: DeliverInvoke and INVOKE events hand the same invoke out without copies.
+  std::deque<std::shared_ptr<const Invoke>> queue_;
   std::optional<Running> current_;
   std::string last_delivered_id_;
   std::vector<Extension> extensions_;
@@ -196,7 +202,7 @@ class Sandbox {
   TimerId grace_timer_ = 0;  // a reset that lets a process hear its answer first
   TimerId next_timer_ = 0;
 
-  Result out_;  // the result of the event being handled
+  Result* out_ = nullptr;  // the result of the event being handled
 };
 
 }  // namespace lambda_emu::core
