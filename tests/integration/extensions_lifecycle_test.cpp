@@ -16,19 +16,6 @@
 namespace lambda_emu::testing {
 namespace {
 
-std::string request_id_in(const std::string& line) {
-  static const std::regex kUuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-  std::smatch m;
-  return std::regex_search(line, m, kUuid) ? m.str() : std::string();
-}
-
-// "Duration: 1234.56 ms" of a REPORT line, in ms; -1 if absent.
-double report_duration(const std::string& line) {
-  static const std::regex kDuration("\tDuration: ([0-9]+\\.[0-9]{2}) ms");
-  std::smatch m;
-  return std::regex_search(line, m, kDuration) ? std::stod(m[1]) : -1;
-}
-
 std::int64_t epoch_ns_now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())

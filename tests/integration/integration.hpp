@@ -9,11 +9,13 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "api/base64.hpp"
@@ -204,6 +206,54 @@ inline std::vector<HttpResult> invoke_together(const EmulatorProcess& emu, std::
     out.clear();
   }
   return out;
+}
+
+// Helpers more than one test file needs: one definition each, which the unity build (one
+// translation unit for several test files) needs too.
+
+// The Node.js tests need aws-lambda-ric (scripts/setup.sh) and skip without it.
+inline bool ric_installed() {
+  return std::filesystem::is_directory(
+      source_path("examples/hello-node/node_modules/aws-lambda-ric"));
+}
+
+#define SKIP_WITHOUT_RIC()                                                                    \
+  if (!ric_installed()) {                                                                     \
+    WARN(                                                                                     \
+        "aws-lambda-ric is not installed (examples/hello-node/node_modules/aws-lambda-ric); " \
+        "run scripts/setup.sh. Skipping.");                                                   \
+    SUCCEED("skipped: aws-lambda-ric absent");                                                \
+    return;                                                                                   \
+  }
+
+// The emulator running aws-lambda-ric with tests/integration/node/handlers.mjs's `handler`.
+inline EmulatorSpec node_runtime(std::string handler, std::vector<std::string> args = {}) {
+  args.insert(args.end(), {"--task-root", source_path("tests/integration/node"), "--handler",
+                           "handlers." + std::move(handler)});
+  return {std::move(args),
+          {source_path("examples/hello-node/bootstrap")},
+          {"LAMBDA_EMU_NODE=" + source_path(".deps/node/bin/node")}};
+}
+
+// The first request id (a UUID) in `line`; empty if none.
+inline std::string request_id_in(const std::string& line) {
+  static const std::regex kUuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  std::smatch m;
+  return std::regex_search(line, m, kUuid) ? m.str() : std::string();
+}
+
+// "Duration: 1234.56 ms" of a REPORT line, in ms; -1 if absent.
+inline double report_duration(const std::string& line) {
+  static const std::regex kDuration("\tDuration: ([0-9]+\\.[0-9]{2}) ms");
+  std::smatch m;
+  return std::regex_search(line, m, kDuration) ? std::stod(m[1]) : -1;
+}
+
+// The output of `command` run by the test runtime's "shell" handler inside the sandbox.
+inline std::string shell(const EmulatorProcess& emu, const std::string& command) {
+  const HttpResult r = invoke(emu, json{{"do", "shell"}, {"command", command}}.dump());
+  REQUIRE(r.status == 200);
+  return parse_json(r.body).value("output", "");
 }
 
 }  // namespace lambda_emu::testing

@@ -11,34 +11,6 @@
 namespace lambda_emu::testing {
 namespace {
 
-bool ric_installed() {
-  return std::filesystem::is_directory(
-      source_path("examples/hello-node/node_modules/aws-lambda-ric"));
-}
-
-#define SKIP_WITHOUT_RIC()                                                                    \
-  if (!ric_installed()) {                                                                     \
-    WARN(                                                                                     \
-        "aws-lambda-ric is not installed (examples/hello-node/node_modules/aws-lambda-ric); " \
-        "run scripts/setup.sh. Skipping.");                                                   \
-    SUCCEED("skipped: aws-lambda-ric absent");                                                \
-    return;                                                                                   \
-  }
-
-EmulatorSpec node_runtime(std::string handler, std::vector<std::string> args = {}) {
-  args.insert(args.end(), {"--task-root", source_path("tests/integration/node"), "--handler",
-                           "handlers." + std::move(handler)});
-  return {std::move(args),
-          {source_path("examples/hello-node/bootstrap")},
-          {"LAMBDA_EMU_NODE=" + source_path(".deps/node/bin/node")}};
-}
-
-double report_duration(const std::string& line) {
-  static const std::regex kDuration("\tDuration: ([0-9]+\\.[0-9]{2}) ms");
-  std::smatch m;
-  return std::regex_search(line, m, kDuration) ? std::stod(m[1]) : -1;
-}
-
 std::int64_t epoch_ns_now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())

@@ -9,28 +9,6 @@
 namespace lambda_emu::testing {
 namespace {
 
-bool ric_installed() {
-  return std::filesystem::is_directory(
-      source_path("examples/hello-node/node_modules/aws-lambda-ric"));
-}
-
-#define SKIP_WITHOUT_RIC()                                                                    \
-  if (!ric_installed()) {                                                                     \
-    WARN(                                                                                     \
-        "aws-lambda-ric is not installed (examples/hello-node/node_modules/aws-lambda-ric); " \
-        "run scripts/setup.sh. Skipping.");                                                   \
-    SUCCEED("skipped: aws-lambda-ric absent");                                                \
-    return;                                                                                   \
-  }
-
-EmulatorSpec node_runtime(std::string handler, std::vector<std::string> args = {}) {
-  args.insert(args.end(), {"--task-root", source_path("tests/integration/node"), "--handler",
-                           "handlers." + std::move(handler)});
-  return {std::move(args),
-          {source_path("examples/hello-node/bootstrap")},
-          {"LAMBDA_EMU_NODE=" + source_path(".deps/node/bin/node")}};
-}
-
 TEST_CASE("node ric: a cold start and warm invokes return the event",
           "[integration][node][C7][C70]") {
   SKIP_WITHOUT_RIC();

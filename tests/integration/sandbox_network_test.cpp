@@ -19,12 +19,6 @@ bool private_network(const EmulatorProcess& emu) {
   return parse_json(emu.ready_text()).value("private_network", false);
 }
 
-std::string shell(const EmulatorProcess& emu, const std::string& command) {
-  const HttpResult r = invoke(emu, json{{"do", "shell"}, {"command", command}}.dump());
-  REQUIRE(r.status == 200);
-  return parse_json(r.body).value("output", "");
-}
-
 }  // namespace
 
 TEST_CASE("network: two sandboxes each run an extension listening on port 4243",

@@ -40,12 +40,6 @@ struct SandboxDirs {
   fs::path root;
 };
 
-std::string shell(const EmulatorProcess& emu, const std::string& command) {
-  const HttpResult r = invoke(emu, json{{"do", "shell"}, {"command", command}}.dump());
-  REQUIRE(r.status == 200);
-  return parse_json(r.body).value("output", "");
-}
-
 }  // namespace
 
 TEST_CASE("sandbox: the runtime sees Lambda's paths and names", "[integration][sandbox][C72]") {

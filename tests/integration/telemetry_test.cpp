@@ -30,12 +30,6 @@ const std::string kSubscriberRuntime = "slow-init:1000";
 
 const std::regex kTime(R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z)");
 
-std::string request_id_in(const std::string& line) {
-  static const std::regex kUuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-  std::smatch m;
-  return std::regex_search(line, m, kUuid) ? m.str() : std::string();
-}
-
 std::string subscription(
     const std::string& types_json, const std::string& destination_json,
     const std::string& buffering_json = R"({"maxItems":1000,"maxBytes":262144,"timeoutMs":100})") {

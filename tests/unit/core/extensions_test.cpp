@@ -42,7 +42,7 @@ struct Warm {
 };
 
 template <class R>
-std::size_t index_of(const std::vector<Action>& actions) {
+std::size_t record_index_of(const std::vector<Action>& actions) {
   for (std::size_t i = 0; i < actions.size(); ++i) {
     if (auto* e = std::get_if<EmitRecord>(&actions[i]); e && std::holds_alternative<R>(e->record)) {
       return i;
@@ -101,11 +101,13 @@ TEST_CASE("extensions: the cold start emits its records in Lambda's order",
   h.respond("x");
   h.next();
   h.extension_next(id_a);
-  const std::vector<std::size_t> order = {
-      index_of<InitStartRecord>(h.actions), index_of<InitRuntimeDoneRecord>(h.actions),
-      index_of<ExtensionRecord>(h.actions), index_of<InitReportRecord>(h.actions),
-      index_of<StartRecord>(h.actions),     index_of<RuntimeDoneRecord>(h.actions),
-      index_of<ReportRecord>(h.actions)};
+  const std::vector<std::size_t> order = {record_index_of<InitStartRecord>(h.actions),
+                                          record_index_of<InitRuntimeDoneRecord>(h.actions),
+                                          record_index_of<ExtensionRecord>(h.actions),
+                                          record_index_of<InitReportRecord>(h.actions),
+                                          record_index_of<StartRecord>(h.actions),
+                                          record_index_of<RuntimeDoneRecord>(h.actions),
+                                          record_index_of<ReportRecord>(h.actions)};
   REQUIRE(std::is_sorted(order.begin(), order.end()));
   REQUIRE(order.back() < h.actions.size());
 }

@@ -8,7 +8,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-ReportRecord report(Status status, std::string error_type = {}) {
+// The REPORT record of an invoke that ended with `status`.
+ReportRecord ending(Status status, std::string error_type = {}) {
   return ReportRecord{.time = {},
                       .request_id = "id-1",
                       .status = status,
@@ -27,7 +28,7 @@ TEST_CASE("platform log: START, END and REPORT as CloudWatch shows them", "[tele
   auto start = telemetry::platform_log_lines(StartRecord{{}, "id-1", "$LATEST", {}}, "us-east-1");
   REQUIRE(start == std::vector<std::string>{"START RequestId: id-1 Version: $LATEST"});
 
-  ReportRecord r = report(Status::success);
+  ReportRecord r = ending(Status::success);
   r.init_duration = 116670us;
   auto lines = telemetry::platform_log_lines(r, "us-east-1");
   REQUIRE(lines.size() == 2);
@@ -38,10 +39,10 @@ TEST_CASE("platform log: START, END and REPORT as CloudWatch shows them", "[tele
 }
 
 TEST_CASE("platform log: failed invokes end with their status", "[telemetry][C53][C70]") {
-  CHECK(telemetry::platform_log_lines(report(Status::timeout, "Sandbox.Timedout"), "r")[1] ==
+  CHECK(telemetry::platform_log_lines(ending(Status::timeout, "Sandbox.Timedout"), "r")[1] ==
         "REPORT RequestId: id-1\tDuration: 101.51 ms\tBilled Duration: 102 ms\tMemory Size: 512 "
         "MB\tMax Memory Used: 33 MB\tStatus: timeout");
-  CHECK(telemetry::platform_log_lines(report(Status::error, "Runtime.ImportModuleError"), "r")[1] ==
+  CHECK(telemetry::platform_log_lines(ending(Status::error, "Runtime.ImportModuleError"), "r")[1] ==
         "REPORT RequestId: id-1\tDuration: 101.51 ms\tBilled Duration: 102 ms\tMemory Size: 512 "
         "MB\tMax Memory Used: 33 MB\tStatus: error\tError Type: Runtime.ImportModuleError");
 }
