@@ -19,7 +19,7 @@ constexpr std::size_t kPayload = 100;
 // the next invoke; possibly_queued says whether it was.
 constexpr std::chrono::microseconds kPause{1000};
 constexpr std::size_t kExtensionCounts[] = {0, 1, 3};
-enum Phase { kWarmup, kCycle, kCaller };
+enum ExtensionRun { kExtensionWarmup, kCycle, kCaller };
 
 std::string label_for(std::size_t extensions) {
   if (extensions == 0)
@@ -124,8 +124,9 @@ ExtensionResult run_extensions(Context& ctx) {
               return labelled("loopback round trip",
                               [&] { invoke_n(rtt_client, payload, n, &warm_rtt, first); });
             auto& v = variants[path - 1];
-            labelled(v.label,
-                     [&] { invoke_variant(v, payload, n, &warm[path - 1], kWarmup, first); });
+            labelled(v.label, [&] {
+              invoke_variant(v, payload, n, &warm[path - 1], kExtensionWarmup, first);
+            });
           });
       for (auto& v : variants)
         pin_emulator_children(ctx, v.child);  // runtime and extensions exist now

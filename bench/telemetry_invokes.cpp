@@ -22,7 +22,7 @@ namespace {
 
 constexpr std::size_t kPayload = 100;
 constexpr const char* kTypes = "platform,function";
-enum Phase { kWarmup, kMeasured };
+enum TelemetryRun { kTelemetryWarmup, kMeasured };
 
 std::int64_t epoch_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -126,18 +126,18 @@ TelemetryResult run_telemetry(Context& ctx) {
     const std::string payload = make_payload(kPayload);
     try {
       std::vector<PathRun> warm(variants.size());
-      auto run_phase = [&](std::size_t total, Phase phase, std::vector<PathRun*> into) {
+      auto run_phase = [&](std::size_t total, TelemetryRun phase, std::vector<PathRun*> into) {
         run_interleaved(variants.size(), total, r.block,
                         [&](std::size_t path, std::size_t n, bool first) {
                           try {
                             invoke_variant(variants[path], payload, n, into[path], phase,
-                                           phase == kWarmup && first);
+                                           phase == kTelemetryWarmup && first);
                           } catch (const std::exception& e) {
                             throw std::runtime_error(variants[path].label + ": " + e.what());
                           }
                         });
       };
-      run_phase(r.warmup, kWarmup, {&warm[0], &warm[1]});
+      run_phase(r.warmup, kTelemetryWarmup, {&warm[0], &warm[1]});
       for (auto& v : variants)
         pin_emulator_children(ctx, v.child);
       for (std::size_t i = 0; i < variants.size(); ++i) {

@@ -10,13 +10,6 @@
 #include "process/network_namespace.hpp"
 
 namespace lambda_emu::driver {
-namespace {
-
-std::string endpoint_text(const tcp::endpoint& ep) {
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
-
-}  // namespace
 
 Emulator::Emulator(net::io_context& ioc, EmulatorConfig config, spdlog::logger& log, LogStream& out,
                    std::function<void()> on_stopped)

@@ -28,10 +28,6 @@ std::string make_log_stream(const core::FunctionConfig& fn, WallTime now, std::m
   return std::string(date) + "/[" + fn.version + "]" + hex(rng(), 16) + hex(rng(), 16);
 }
 
-std::string endpoint_text(const tcp::endpoint& ep) {
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
-
 // A network of its own for the sandbox, when the emulator runs sandboxes so and the kernel lets
 // it (the emulator's probe said so at start; a refusal now is logged and the host's is used).
 std::shared_ptr<const process::NetworkNamespace> sandbox_network(FunctionHost& function) {

@@ -7,6 +7,10 @@
 
 namespace lambda_emu {
 
+std::string endpoint_text(const tcp::endpoint& ep) {
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
 tcp::acceptor listening_acceptor(net::io_context& ioc, const tcp::endpoint& ep, int socket) {
   tcp::acceptor acceptor(ioc);
   if (socket >= 0) {

@@ -18,6 +18,9 @@ namespace lambda_emu {
 [[nodiscard]] tcp::acceptor listening_acceptor(net::io_context& ioc, const tcp::endpoint& ep,
                                                int socket = -1);
 
+// "127.0.0.1:9001": how the startup line, the ready file and the logs name an endpoint.
+[[nodiscard]] std::string endpoint_text(const tcp::endpoint& ep);
+
 template <class Scope>
 class Listener {
  public:

@@ -31,7 +31,7 @@ struct ScenarioDir {
   }
 };
 
-Cost ok(const json& spec, const fs::path& dir = "/nonexistent") {
+Cost cost_of(const json& spec, const fs::path& dir = "/nonexistent") {
   auto parsed = parse_cost(spec, dir);
   if (auto* e = std::get_if<CostError>(&parsed)) {
     FAIL(spec.dump() << " rejected: " << e->message);
@@ -39,7 +39,7 @@ Cost ok(const json& spec, const fs::path& dir = "/nonexistent") {
   return std::get<Cost>(parsed);
 }
 
-std::string rejected(const json& spec, const fs::path& dir = "/nonexistent") {
+std::string cost_rejected(const json& spec, const fs::path& dir = "/nonexistent") {
   auto parsed = parse_cost(spec, dir);
   REQUIRE(std::holds_alternative<CostError>(parsed));
   return std::get<CostError>(parsed).message;
@@ -54,35 +54,35 @@ const D& dist(const Cost& c) {
 }  // namespace
 
 TEST_CASE("cost: a bare number is a constant sleep in ms", "[sim][costs][cost]") {
-  const Cost c = ok(5);
+  const Cost c = cost_of(5);
   CHECK(c.kind == Cost::Kind::sleep);
   CHECK(dist<Constant>(c).value == 5ms);
-  CHECK(dist<Constant>(ok(2.5)).value == 2500us);
-  CHECK(dist<Constant>(ok(0)).value == 0ms);
-  CHECK(rejected(-1) == "a cost in ms must be >= 0");
+  CHECK(dist<Constant>(cost_of(2.5)).value == 2500us);
+  CHECK(dist<Constant>(cost_of(0)).value == 0ms);
+  CHECK(cost_rejected(-1) == "a cost in ms must be >= 0");
 }
 
 TEST_CASE("cost: each dist parses from its keys", "[sim][costs][cost]") {
-  const Cost constant = ok(json::parse(R"({"kind":"sleep","dist":"constant","ms":5})"));
+  const Cost constant = cost_of(json::parse(R"({"kind":"sleep","dist":"constant","ms":5})"));
   CHECK(constant.kind == Cost::Kind::sleep);
   CHECK(dist<Constant>(constant).value == 5ms);
 
-  const Cost uniform = ok(json::parse(R"({"dist":"uniform","min_ms":1,"max_ms":3})"));
+  const Cost uniform = cost_of(json::parse(R"({"dist":"uniform","min_ms":1,"max_ms":3})"));
   CHECK(uniform.kind == Cost::Kind::sleep);  // the default
   CHECK(dist<Uniform>(uniform).lo == 1ms);
   CHECK(dist<Uniform>(uniform).hi == 3ms);
 
-  const Cost normal = ok(json::parse(R"({"dist":"normal","mean_ms":10,"sd_ms":2})"));
+  const Cost normal = cost_of(json::parse(R"({"dist":"normal","mean_ms":10,"sd_ms":2})"));
   CHECK(dist<Normal>(normal).mean == 10ms);
   CHECK(dist<Normal>(normal).sd == 2ms);
 
   const Cost by_quantiles =
-      ok(json::parse(R"({"kind":"cpu","dist":"lognormal","p50_ms":60,"p99_ms":140})"));
+      cost_of(json::parse(R"({"kind":"cpu","dist":"lognormal","p50_ms":60,"p99_ms":140})"));
   CHECK(by_quantiles.kind == Cost::Kind::cpu);
   CHECK(dist<LogNormal>(by_quantiles).mu == Approx(std::log(60.0)));
   CHECK(dist<LogNormal>(by_quantiles).sigma == Approx(std::log(140.0 / 60) / 2.3263478740408408));
 
-  const Cost by_parameters = ok(json::parse(R"({"dist":"lognormal","mu":-0.5,"sigma":0.25})"));
+  const Cost by_parameters = cost_of(json::parse(R"({"dist":"lognormal","mu":-0.5,"sigma":0.25})"));
   CHECK(dist<LogNormal>(by_parameters).mu == -0.5);
   CHECK(dist<LogNormal>(by_parameters).sigma == 0.25);
 }
@@ -92,26 +92,26 @@ TEST_CASE("cost: empirical samples are read from a file beside the scenario",
   const ScenarioDir dir;
   dir.write("samples.txt", "# cold starts, ms\n3\n\n1.5\n  2 \r\n");
   const Cost c =
-      ok(json::parse(R"({"kind":"cpu","dist":"empirical","file":"samples.txt"})"), dir.path);
+      cost_of(json::parse(R"({"kind":"cpu","dist":"empirical","file":"samples.txt"})"), dir.path);
   CHECK(c.kind == Cost::Kind::cpu);
   CHECK(dist<Empirical>(c).samples == std::vector<Duration>{1500us, 2ms, 3ms});
   // An absolute path is taken as it is.
   const json absolute = {{"dist", "empirical"}, {"file", (dir.path / "samples.txt").string()}};
-  CHECK(dist<Empirical>(ok(absolute)).samples.size() == 3);
+  CHECK(dist<Empirical>(cost_of(absolute)).samples.size() == 3);
 
   dir.write("bad.txt", "3\nabc\n");
-  CHECK(rejected(json::parse(R"({"dist":"empirical","file":"bad.txt"})"), dir.path) ==
+  CHECK(cost_rejected(json::parse(R"({"dist":"empirical","file":"bad.txt"})"), dir.path) ==
         "file " + (dir.path / "bad.txt").string() + " line 2: \"abc\" is not a number of ms >= 0");
   dir.write("negative.txt", "-1\n");
-  CHECK(rejected(json::parse(R"({"dist":"empirical","file":"negative.txt"})"), dir.path) ==
+  CHECK(cost_rejected(json::parse(R"({"dist":"empirical","file":"negative.txt"})"), dir.path) ==
         "file " + (dir.path / "negative.txt").string() +
             " line 1: \"-1\" is not a number of ms >= 0");
   dir.write("empty.txt", "# nothing yet\n");
-  CHECK(rejected(json::parse(R"({"dist":"empirical","file":"empty.txt"})"), dir.path) ==
+  CHECK(cost_rejected(json::parse(R"({"dist":"empirical","file":"empty.txt"})"), dir.path) ==
         "file " + (dir.path / "empty.txt").string() + " has no samples");
-  CHECK(rejected(json::parse(R"({"dist":"empirical","file":"missing.txt"})"), dir.path) ==
+  CHECK(cost_rejected(json::parse(R"({"dist":"empirical","file":"missing.txt"})"), dir.path) ==
         "file " + (dir.path / "missing.txt").string() + " cannot be read");
-  CHECK(rejected(json::parse(R"({"dist":"empirical","file":"."})"), dir.path) ==
+  CHECK(cost_rejected(json::parse(R"({"dist":"empirical","file":"."})"), dir.path) ==
         "file " + (dir.path / ".").string() + " cannot be read");
 }
 
@@ -146,7 +146,7 @@ TEST_CASE("cost: a refused cost names the offending key", "[sim][costs][cost]") 
   };
   for (const auto& [text, message] : cases) {
     INFO(text);
-    CHECK(rejected(json::parse(text)) == message);
+    CHECK(cost_rejected(json::parse(text)) == message);
   }
 }
 

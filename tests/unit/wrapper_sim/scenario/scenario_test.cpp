@@ -20,7 +20,7 @@ json minimal() {
   })");
 }
 
-Scenario ok(const json& spec) {
+Scenario scenario_of(const json& spec) {
   auto parsed = parse_scenario(spec, "/nonexistent");
   if (auto* e = std::get_if<ScenarioError>(&parsed)) {
     FAIL(spec.dump() << " rejected: " << e->what());
@@ -28,7 +28,7 @@ Scenario ok(const json& spec) {
   return std::get<Scenario>(std::move(parsed));
 }
 
-std::string error(const json& spec) {
+std::string scenario_rejected(const json& spec) {
   auto parsed = parse_scenario(spec, "/nonexistent");
   REQUIRE(std::holds_alternative<ScenarioError>(parsed));
   return std::get<ScenarioError>(parsed).what();
@@ -37,7 +37,7 @@ std::string error(const json& spec) {
 }  // namespace
 
 TEST_CASE("scenario: a minimal file gets the documented defaults") {
-  const Scenario s = ok(minimal());
+  const Scenario s = scenario_of(minimal());
   CHECK(s.name == "t");
   CHECK(s.seed == 1);
   CHECK(s.memory_mb == 1024);
@@ -55,13 +55,13 @@ TEST_CASE("scenario: a minimal file gets the documented defaults") {
 TEST_CASE("scenario: bare is added when missing and always comes first") {
   json spec = minimal();
   spec["variants"] = json::parse(R"([{"name": "w", "stages": [{"type": "js_shim", "init": 1}]}])");
-  Scenario s = ok(spec);
+  Scenario s = scenario_of(spec);
   REQUIRE(s.variants.size() == 2);
   CHECK(s.variants[0].name == "bare");
   CHECK(s.variants[1].name == "w");
 
   spec["variants"] = json::parse(R"([{"name": "w"}, {"name": "bare"}])");
-  s = ok(spec);
+  s = scenario_of(spec);
   CHECK(s.variants[0].name == "bare");
   CHECK(s.variant("w") != nullptr);
   CHECK(s.variant("nope") == nullptr);
@@ -79,7 +79,7 @@ TEST_CASE("scenario: every stage type parses with its keys") {
     {"type": "streaming_bridge", "chunk_bytes": 40, "per_chunk": 0.5, "first_byte": 1,
      "http_integration": true}
   ]}])");
-  const Scenario s = ok(spec);
+  const Scenario s = scenario_of(spec);
   const Variant& v = *s.variant("all");
   REQUIRE(v.stages.size() == 5);
   CHECK(stage_type(v.stages[0]) == "sandbox");
@@ -103,44 +103,45 @@ TEST_CASE("scenario: errors name the key and where it is") {
   spec["variants"][0]["name"] = "w";
   spec["variants"][0]["stages"] = json::parse(
       R"([{"type": "js_shim", "init": {"dist": "lognormal", "p50_ms": 5, "p99_ms": 1}}])");
-  CHECK(error(spec) == "variants[0].stages[0].init: p99_ms must be >= p50_ms");
+  CHECK(scenario_rejected(spec) == "variants[0].stages[0].init: p99_ms must be >= p50_ms");
 
   spec = minimal();
   spec["variants"][0]["stages"] = json::parse(R"([{"type": "js_shim"}])");
-  CHECK(error(spec) == "variants: \"bare\" is the handler alone and takes no stages");
+  CHECK(scenario_rejected(spec) == "variants: \"bare\" is the handler alone and takes no stages");
 
   spec = minimal();
   spec["handler"]["wrok"] = 1;
-  CHECK(error(spec) == "handler.wrok: unknown key");
+  CHECK(scenario_rejected(spec) == "handler.wrok: unknown key");
 
   spec = minimal();
   spec["variants"].push_back(json::parse(R"({"name": "w", "stages": [{"type": "proxy"}]})"));
-  CHECK(error(spec).find("variants[1].stages[0].type: must be one of js_shim") == 0);
+  CHECK(scenario_rejected(spec).find("variants[1].stages[0].type: must be one of js_shim") == 0);
 
   spec = minimal();
   spec["variants"] = json::parse(R"([{"name": "w"}, {"name": "w"}])");
-  CHECK(error(spec) == "variants[1].name: \"w\" is used twice");
+  CHECK(scenario_rejected(spec) == "variants[1].name: \"w\" is used twice");
 
   spec = minimal();
   spec["variants"] = json::parse(R"([{"name": "w", "stages": [
     {"type": "extension", "name": "a"}, {"type": "extension", "name": "a"}]}])");
-  CHECK(error(spec) == "variants[0].stages[1].name: \"a\" is already an extension of this variant");
+  CHECK(scenario_rejected(spec) ==
+        "variants[0].stages[1].name: \"a\" is already an extension of this variant");
 
   spec = minimal();
   spec["function"] = {{"memory_mb", 64}};
-  CHECK(error(spec) == "function.memory_mb: must be a whole number >= 128");
+  CHECK(scenario_rejected(spec) == "function.memory_mb: must be a whole number >= 128");
 
   spec = minimal();
   spec["work"] = {{"cold_starts", 0}};
-  CHECK(error(spec) == "work.cold_starts: must be a whole number >= 1");
+  CHECK(scenario_rejected(spec) == "work.cold_starts: must be a whole number >= 1");
 
   spec = minimal();
   spec.erase("runtime");
-  CHECK(error(spec) == "runtime: is required");
+  CHECK(scenario_rejected(spec) == "runtime: is required");
 
   spec = minimal();
   spec["comment"] = "where the numbers come from";
-  CHECK(ok(spec).comment == "where the numbers come from");
+  CHECK(scenario_of(spec).comment == "where the numbers come from");
 }
 
 TEST_CASE("stages: readiness is seen at the first poll at or after startup") {
