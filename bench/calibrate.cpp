@@ -32,6 +32,7 @@ namespace fs = std::filesystem;
 using lambda_emu::Duration;
 
 enum Phase { kWarmup, kMeasured };
+constexpr std::chrono::milliseconds kIdleBeforeCold{50};
 
 constexpr const char* kUsage = R"(usage: lambda-emu calibrate [--out FILE] [options]
 
@@ -40,7 +41,10 @@ file `lambda-emu sim|validate --calibration FILE` reads (JSON, on stdout without
 figures go to stderr too. Medians, the measurements interleaved in rounds after a warm-up:
   http_hop_ms          a loopback HTTP/1.1 keep-alive round trip (echo server)
   invoke_overhead_ms   a warm invoke through `lambda-emu serve` of a runtime doing nothing
-  process_spawn_ms     a cold invoke (`serve --fresh-sandboxes`) of it, minus invoke_overhead
+  runtime_exchange_ms  those warm invokes' REPORT Duration
+  process_spawn_ms     a cold invoke's (`serve --fresh-sandboxes`, after 50 ms idle) Init Duration
+  sandbox_setup_ms     the rest of the cold invoke: it minus invoke_overhead and Init Duration
+  process_exit_ms      the shutdown of each of those sandboxes (SIGTERM to the runtime's exit)
   base64_ns_per_byte   base64 encoding (emulator/api/base64.cpp), per byte
   machine              host, CPUs, kernel, date
 
@@ -159,6 +163,10 @@ CalibrationRun measure_calibration(Context& ctx, const CalibrateSettings& s) {
         return us(t.total);
       };
       auto one_cold = [&](int phase) {
+        // A cold start after idle CPUs, as a scenario's starts mostly are (an Init or handler
+        // that sleeps 15 ms or more): on this 2-core VM a sandbox's setup and spawn then take
+        // 10 to 20 ms, against about 5 ms straight after other work.
+        std::this_thread::sleep_for(kIdleBeforeCold);
         std::string error;
         const auto t = invoke_cold(cold, payload, phase, kColdTimeout, &error);
         if (!t)
@@ -192,16 +200,28 @@ CalibrationRun measure_calibration(Context& ctx, const CalibrateSettings& s) {
       !check_reports(ctx, cold.variant, "calibration"))
     return run;
 
-  std::vector<double> init_ms;
-  for (std::size_t i = 1; i < cold.variant.reports.size(); ++i)  // the first is the warm-up
-    init_ms.push_back(cold.variant.reports[i].init_duration_ms.value_or(0));
+  // In microseconds, as summarize() takes them; the first cold start and shutdown were the
+  // warm-up's.
+  std::vector<double> init_us;
+  for (std::size_t i = 1; i < cold.variant.reports.size(); ++i)
+    init_us.push_back(cold.variant.reports[i].init_duration_ms.value_or(0) * 1000);
+  cold.trace.poll();
+  std::vector<double> exit_us;
+  for (std::size_t i = 1; i < cold.trace.shutdown_ms().size(); ++i)
+    exit_us.push_back(cold.trace.shutdown_ms()[i] * 1000);
   const Summary hops = summarize(hop_us);
   const Summary warms = summarize(warm_us);
   const Summary colds = summarize(cold_us);
+  const Summary inits = summarize(init_us);
+  const Summary exchanges = summarize(report_durations_us(warm, kMeasured));
+  const Summary exits = summarize(exit_us);
   lambda_emu::wrapper_sim::Calibration& c = run.calibration;
   c.http_hop = from_us(hops.p50_us);
   c.invoke_overhead = from_us(warms.p50_us);
-  c.process_spawn = from_us(colds.p50_us - warms.p50_us);
+  c.runtime_exchange = from_us(exchanges.p50_us);
+  c.process_spawn = from_us(inits.p50_us);
+  c.sandbox_setup = from_us(std::max(0.0, colds.p50_us - warms.p50_us - inits.p50_us));
+  c.process_exit = from_us(exits.p50_us);
   c.base64_ns_per_byte = base64_ns_per_byte();
   c.machine = describe_machine();
   run.text = {
@@ -209,11 +229,14 @@ CalibrationRun measure_calibration(Context& ctx, const CalibrateSettings& s) {
              hops.p50_us / 1000, static_cast<double>(hops.count), hops.p90_us / 1000),
       format("invoke_overhead_ms  %8.3f  median of %.0f warm invokes (p90 %.3f)",
              warms.p50_us / 1000, static_cast<double>(warms.count), warms.p90_us / 1000),
-      format("process_spawn_ms    %8.3f  median of %.0f cold invokes, %.3f, minus invoke_overhead",
-             lambda_emu::to_ms(c.process_spawn), static_cast<double>(colds.count),
-             colds.p50_us / 1000),
-      format("                              (their Init Duration: median %.3f)",
-             summarize(init_ms).p50_us),
+      format("runtime_exchange_ms %8.3f  median REPORT Duration of those invokes (p90 %.3f)",
+             exchanges.p50_us / 1000, exchanges.p90_us / 1000),
+      format("process_spawn_ms    %8.3f  median Init Duration of %.0f cold invokes (p90 %.3f)",
+             inits.p50_us / 1000, static_cast<double>(inits.count), inits.p90_us / 1000),
+      format("sandbox_setup_ms    %8.3f  their median, %.3f, minus invoke_overhead and Init",
+             lambda_emu::to_ms(c.sandbox_setup), colds.p50_us / 1000),
+      format("process_exit_ms     %8.3f  median of %.0f shutdowns after them (p90 %.3f)",
+             exits.p50_us / 1000, static_cast<double>(exits.count), exits.p90_us / 1000),
       format("base64_ns_per_byte  %8.3f  median of 200 encodings of 64 KiB", c.base64_ns_per_byte),
       "machine             " + c.machine,
       "runtime             " + run.runtime + ", " + std::to_string(s.memory_mb) + " MB, payload " +

@@ -5,8 +5,11 @@
 //   http_hop         one loopback HTTP/1.1 keep-alive round trip to the floor's echo server
 //   invoke_overhead  a warm invoke through `lambda-emu serve` of a runtime that does nothing: the
 //                    client's whole round trip
-//   process_spawn    a cold invoke of that runtime (`serve --fresh-sandboxes`) minus
-//                    invoke_overhead: spawn, sandbox setup and the runtime's own start
+//   runtime_exchange those warm invokes' REPORT Duration: the runtime's Runtime API exchange
+//   process_spawn    a cold invoke's (`serve --fresh-sandboxes`) Init Duration: the runtime's
+//                    spawn and its own start, up to its first /next
+//   sandbox_setup    the rest of the cold invoke beyond invoke_overhead: the environment's setup
+//   process_exit     each of those sandboxes' shutdown: SIGTERM to the runtime's reaped exit
 //   base64           emulator/api/base64.cpp (the wrapper runtime's), ns per byte encoded
 //
 // Each is a median. The runtime is the wrapper runtime with a scenario of no costs at all, so

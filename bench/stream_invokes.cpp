@@ -27,9 +27,11 @@ StreamResult run_streaming(Context& ctx) {
     relay = start_floor_server(ctx, {"--serve-relay", "127.0.0.1:0", echo.address},
                                ctx.pinned ? ctx.cpu_a : none, "relay");
   if (relay)
-    emulator = start_emulator(
-        ctx, ctx.pinned ? ctx.cpu_a : none,
-        EmulatorLaunch{.opt_dir = {}, .output_path = {}, .options = {"--stream-throttle", "off"}});
+    emulator = start_emulator(ctx, ctx.pinned ? ctx.cpu_a : none,
+                              EmulatorLaunch{.opt_dir = {},
+                                             .output_path = {},
+                                             .options = {"--stream-throttle", "off"},
+                                             .bootstrap = {}});
   if (!emulator) {
     stop_child(relay);
     stop_child(echo);

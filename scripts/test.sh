@@ -8,18 +8,22 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/lint.sh
 
-echo "== tests: optimized build (build/)"
+# Each step says when it starts (seconds into the run): CI's time limit is in the log's reach.
+echo "== tests: optimized build (build/), at ${SECONDS} s"
 scripts/build.sh
+echo "== tests: built, running them, at ${SECONDS} s"
 ctest --test-dir build --output-on-failure -j2
 
 if [[ ${1-} != --fast ]]; then
-  echo "== tests: AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
+  echo "== tests: AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/), at ${SECONDS} s"
   # Only the emulator and the unit tests are built again; the integration tests and their
   # fixtures from build/ run against the sanitized binary.
   BUILD_DIR=build-asan CMAKE_ARGS="-DLAMBDA_EMU_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
     -DLAMBDA_EMU_INTEGRATION_TESTS=OFF" scripts/build.sh
+  echo "== tests: built, running them, at ${SECONDS} s"
   export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   ctest --test-dir build-asan --output-on-failure -j2
   LAMBDA_EMU_BINARY=$PWD/build-asan/bin/lambda-emu \
     ctest --test-dir build --output-on-failure -j2 -L integration_tests
 fi
+echo "== tests: all passed, in ${SECONDS} s"

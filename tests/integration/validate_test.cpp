@@ -83,11 +83,14 @@ TEST_CASE("calibrate: writes this machine's constants as a file the simulator lo
   const json c = read_json(file);
   INFO(c.dump());
   REQUIRE(c.is_object());
-  CHECK(c.size() == 5);
-  for (const char* key : {"process_spawn_ms", "http_hop_ms", "invoke_overhead_ms"}) {
+  CHECK(c.size() == 8);
+  for (const char* key : {"process_spawn_ms", "http_hop_ms", "invoke_overhead_ms",
+                          "runtime_exchange_ms", "process_exit_ms"}) {
     REQUIRE(c[key].is_number());
     CHECK(c[key].get<double>() > 0);
   }
+  REQUIRE(c["sandbox_setup_ms"].is_number());  // what the cold start has beyond Init; may be 0
+  CHECK(c["sandbox_setup_ms"].get<double>() >= 0);
   CHECK(c["base64_ns_per_byte"].get<double>() > 0);
   CHECK(c["machine"].get<std::string>().find(" CPUs, Linux ") != std::string::npos);
   // The figures are on stderr too.

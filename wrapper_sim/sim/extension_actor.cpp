@@ -50,14 +50,14 @@ void ExtensionActor::next_called(Instant now) {
 
 void ExtensionActor::shut_down(Instant now) {
   exiting_ = true;
-  queue_.push(now + costs::sample(stage_.shutdown, random_, memory_mb_), Due::extension_exit,
-              index_, generation_);
+  queue_.push(now + costs::sample(stage_.shutdown, random_, memory_mb_) + calibration_.process_exit,
+              Due::extension_exit, index_, generation_);
 }
 
 void ExtensionActor::signal(Instant now) {
   if (alive_ && !exiting_) {
     exiting_ = true;
-    queue_.push(now, Due::extension_exit, index_, generation_);
+    queue_.push(now + calibration_.process_exit, Due::extension_exit, index_, generation_);
   }
 }
 

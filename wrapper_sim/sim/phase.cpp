@@ -8,7 +8,7 @@ struct Names {
   std::string_view meaning;
 };
 constexpr std::array<Names, phase_count> names = {{
-    {"sandbox", "placement before Init"},
+    {"sandbox", "placement and setup before Init"},
     {"extension_init", "Init start to the last extension's first next"},
     {"runtime_init", "process start and the language runtime's init"},
     {"function_init", "wrapper and handler init, to the first /next"},

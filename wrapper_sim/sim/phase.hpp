@@ -14,7 +14,7 @@
 namespace lambda_emu::wrapper_sim {
 
 enum class Phase : std::size_t {
-  sandbox,         // placement before Init (the caller waits; Init Duration does not count it)
+  sandbox,         // placement and setup before Init (the caller waits; Init Duration does not)
   extension_init,  // Init start to the last extension's first /event/next
   runtime_init,    // process start and the language runtime's own init
   function_init,   // wrapper stages' init and the handler's init, up to the first /next

@@ -79,7 +79,9 @@ void RuntimeActor::deliver(Instant now, const core::Invoke& invoke, std::uint64_
   } else {
     queue_.push(end, Due::runtime_response, 0, generation_);
   }
-  queue_.push(end, Due::runtime_next, 0, generation_);
+  // The runtime's next /next follows its response by the Runtime API exchange REPORT Duration
+  // counts even for a runtime that does nothing.
+  queue_.push(end + calibration_.runtime_exchange, Due::runtime_next, 0, generation_);
   response_end_ = end;
   samples_.add(Phase::pre_handler, pre);
   samples_.add(Phase::handler, handler);
@@ -89,7 +91,7 @@ void RuntimeActor::deliver(Instant now, const core::Invoke& invoke, std::uint64_
 void RuntimeActor::signal(Instant now) {
   if (alive_) {
     alive_ = false;
-    queue_.push(now, Due::runtime_exit, 0, generation_);
+    queue_.push(now + calibration_.process_exit, Due::runtime_exit, 0, generation_);
   }
 }
 

@@ -99,7 +99,8 @@ class Run {
     queue_.set_epoch(++epoch_);
     armed_.clear();
     box_ = std::make_unique<core::Sandbox>(config_, clock_, meter_);
-    Duration placement{0};
+    // The emulator's own setup of an environment comes first, like Lambda's placement.
+    Duration placement = calibration_.sandbox_setup;
     for (std::size_t i = 0; i < variant_.stages.size(); ++i) {
       if (const auto* s = std::get_if<SandboxStage>(&variant_.stages[i])) {
         placement += costs::sample(s->placement, streams_.stage[i], scenario_.memory_mb);

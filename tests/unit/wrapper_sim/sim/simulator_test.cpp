@@ -74,6 +74,24 @@ TEST_CASE("sim: bare on constant costs follows the hand-computed timeline") {
   CHECK(of(r, "bare", Phase::shutdown).size() == 2);
 }
 
+TEST_CASE("sim: the machine's constants land where the emulator spends them") {
+  Calibration c;
+  c.sandbox_setup = 4ms;       // before Init: the caller waits, Init Duration does not count it
+  c.process_spawn = 1ms;       // inside Init, before the runtime's own init
+  c.invoke_overhead = 500us;   // on the caller's path of every invoke
+  c.runtime_exchange = 300us;  // after the response, before the runtime's next /next
+  c.process_exit = 1500us;     // SIGTERM to exit, in the shutdown
+  const SimResult r = simulate(scenario(hand_scenario()), c, 1);
+  CHECK(of(r, "bare", Phase::sandbox) == D{4ms, 4ms});
+  CHECK(of(r, "bare", Phase::runtime_init) == D{11ms, 11ms});
+  CHECK(of(r, "bare", Phase::init) == D{16ms, 16ms});
+  CHECK(of(r, "bare", Phase::cold_start) == D{22500us, 22500us});  // 4 + 0.5 + 16 + 2
+  CHECK(of(r, "bare", Phase::duration) == D(6, 2300us));
+  // The next invoke arrives 0.5 ms after the answer, when the runtime waits in /next again.
+  CHECK(of(r, "bare", Phase::warm) == D(4, 2500us));
+  CHECK(of(r, "bare", Phase::shutdown) == D{1500us, 1500us});
+}
+
 TEST_CASE("sim: a js_shim adds its init and its per-invoke cost") {
   const SimResult r = simulate(with(json::parse(R"([{"type": "js_shim", "init": 3,
                                                    "per_invoke": 1}])")),
