@@ -32,6 +32,10 @@ std::vector<const costs::Cost*> stage_costs(const Stage& stage) {
       stage);
 }
 
+bool is_cpu(const costs::Cost* c) {
+  return c->kind == costs::Cost::Kind::cpu;
+}
+
 // "+0.120 (+2.1%)": the difference, and its share of the model where the model is not zero.
 std::string difference(Duration modeled, Duration measured) {
   std::string text = fixed_ms(measured - modeled, true);
@@ -127,15 +131,17 @@ bool agrees(Duration modeled, Duration measured) {
   return diff <= allowed_difference(modeled);
 }
 
+bool stages_burn_cpu(const Variant& variant) {
+  return std::any_of(variant.stages.begin(), variant.stages.end(), [](const Stage& s) {
+    const auto costs = stage_costs(s);
+    return std::any_of(costs.begin(), costs.end(), is_cpu);
+  });
+}
+
 bool burns_cpu(const Scenario& scenario, const Variant& variant) {
-  std::vector<const costs::Cost*> all{&scenario.runtime.init, &scenario.handler.init,
-                                      &scenario.handler.work};
-  for (const Stage& s : variant.stages) {
-    const auto more = stage_costs(s);
-    all.insert(all.end(), more.begin(), more.end());
-  }
-  return std::any_of(all.begin(), all.end(),
-                     [](const costs::Cost* c) { return c->kind == costs::Cost::Kind::cpu; });
+  const costs::Cost* base[] = {&scenario.runtime.init, &scenario.handler.init,
+                               &scenario.handler.work};
+  return std::any_of(std::begin(base), std::end(base), is_cpu) || stages_burn_cpu(variant);
 }
 
 std::size_t Validation::judged_rows() const {
@@ -144,6 +150,16 @@ std::size_t Validation::judged_rows() const {
     n += r.judged ? r.phases.size() : 0;
   }
   return n;
+}
+
+std::size_t Validation::judged_overheads() const {
+  return static_cast<std::size_t>(
+      std::count_if(overheads.begin(), overheads.end(), [](const auto& o) { return o.judged; }));
+}
+
+std::size_t Validation::agreeing_overheads() const {
+  return static_cast<std::size_t>(std::count_if(
+      overheads.begin(), overheads.end(), [](const auto& o) { return o.judged && o.agrees(); }));
 }
 
 std::size_t Validation::agreeing_rows() const {
@@ -183,6 +199,24 @@ Validation compare(const Scenario& scenario, const Calibration& calibration,
     }
     v.runs.push_back(std::move(run));
   }
+  for (const RunComparison& run : v.runs) {
+    const auto bare = std::find_if(v.runs.begin(), v.runs.end(), [&](const RunComparison& r) {
+      return r.variant == "bare" && r.payload_bytes == run.payload_bytes;
+    });
+    if (run.variant == "bare" || bare == v.runs.end()) {
+      continue;
+    }
+    const bool judged = !stages_burn_cpu(*scenario.variant(run.variant));
+    for (const PhaseComparison& p : run.phases) {
+      const auto base = std::find_if(bare->phases.begin(), bare->phases.end(),
+                                     [&](const PhaseComparison& b) { return b.phase == p.phase; });
+      if (base != bare->phases.end()) {
+        v.overheads.push_back({run.variant, run.payload_bytes, p.phase, judged,
+                               p.modeled.p50 - base->modeled.p50,
+                               p.measured.p50 - base->measured.p50});
+      }
+    }
+  }
   return v;
 }
 
@@ -205,6 +239,17 @@ ordered_json validation_json(const Validation& v) {
                     {"judged", r.judged},
                     {"phases", std::move(phases)}});
   }
+  ordered_json overheads = ordered_json::array();
+  for (const OverheadComparison& o : v.overheads) {
+    overheads.push_back({{"variant", o.variant},
+                         {"payload_bytes", o.payload_bytes},
+                         {"phase", phase_name(o.phase)},
+                         {"judged", o.judged},
+                         {"modeled_p50_ms", milliseconds(o.modeled)},
+                         {"measured_p50_ms", milliseconds(o.measured)},
+                         {"difference_ms", milliseconds(o.measured - o.modeled)},
+                         {"agrees", o.agrees()}});
+  }
   return {{"scenario", v.scenario},
           {"memory_mb", v.memory_mb},
           {"work",
@@ -218,6 +263,9 @@ ordered_json validation_json(const Validation& v) {
           {"runs", std::move(runs)},
           {"judged_rows", v.judged_rows()},
           {"agreeing_rows", v.agreeing_rows()},
+          {"overheads", std::move(overheads)},
+          {"judged_overheads", v.judged_overheads()},
+          {"agreeing_overheads", v.agreeing_overheads()},
           {"notes", v.notes},
           {"failures", v.failures}};
 }
@@ -230,6 +278,10 @@ std::string validation_markdown(const Validation& v) {
       "- Agrees: modeled and measured differ by at most 5% of the model or 0.5 ms, whichever "
       "is larger, at p50 and at p99. Variants with cpu costs are reported, not judged. A p99 "
       "of fewer than 100 samples is (nearly) their largest: read it as one sample.\n";
+  md +=
+      "- Overheads: each wrapper's p50 minus bare's, modeled and measured, against the same bar; "
+      "what the machine does to both alike cancels out of them. Judged when the wrapper's own "
+      "stages spend sleep costs only.\n";
   for (const std::string& n : v.notes) {
     md += "- " + n + ".\n";
   }
@@ -251,9 +303,32 @@ std::string validation_markdown(const Validation& v) {
               verdict(r, p) + " |\n";
       }
     }
+    std::string rows;
+    for (const OverheadComparison& o : v.overheads) {
+      if (o.payload_bytes == payload) {
+        rows += "| " + o.variant + " | " + std::string(phase_name(o.phase)) + " | " +
+                fixed_ms(o.modeled, true) + " | " + fixed_ms(o.measured, true) + " | " +
+                difference(o.modeled, o.measured) + " | " +
+                (!o.judged    ? "cpu: not judged"
+                 : o.agrees() ? "yes"
+                              : "no") +
+                " |\n";
+      }
+    }
+    if (!rows.empty()) {
+      md += "\n### Overhead over bare, payload " + std::to_string(payload) +
+            " B (p50 minus bare's p50, ms)\n\n| variant | phase | modeled | measured | "
+            "difference | agrees |\n| --- | --- | ---: | ---: | ---: | --- |\n" +
+            rows;
+    }
   }
   md += "\nJudged rows (sleep costs): " + std::to_string(v.judged_rows()) + ", agreeing at p50 " +
         "and p99: " + std::to_string(v.agreeing_rows()) + ".\n";
+  if (!v.overheads.empty()) {
+    md +=
+        "Judged overheads (stages with sleep costs only): " + std::to_string(v.judged_overheads()) +
+        ", agreeing at p50: " + std::to_string(v.agreeing_overheads()) + ".\n";
+  }
   if (!v.failures.empty()) {
     md += "\n## Failures\n\n";
     for (const std::string& f : v.failures) {

@@ -49,6 +49,8 @@ inline constexpr Duration agreement_floor{500'000};
 
 // True if any cost the variant spends (the runtime's, the handler's, its stages') is of kind cpu.
 [[nodiscard]] bool burns_cpu(const Scenario& scenario, const Variant& variant);
+// True if any of the variant's own stages spends a cpu cost.
+[[nodiscard]] bool stages_burn_cpu(const Variant& variant);
 
 struct PhaseComparison {
   Phase phase = Phase::cold_start;
@@ -66,23 +68,43 @@ struct RunComparison {
   std::vector<PhaseComparison> phases;
 };
 
+// A wrapper's overhead over bare in one phase: its p50 minus bare's at the same payload size,
+// modeled and measured. This is what the model is for, and what the machine does to bare and
+// wrapper alike (a sleep's late wake-up, a slower process start) cancels out of it. Judged when
+// the variant's own stages spend sleep costs only.
+struct OverheadComparison {
+  std::string variant;
+  std::uint64_t payload_bytes = 0;
+  Phase phase = Phase::cold_start;
+  bool judged = true;
+  Duration modeled{0};
+  Duration measured{0};
+
+  [[nodiscard]] bool agrees() const { return wrapper_sim::agrees(modeled, measured); }
+};
+
 struct Validation {
   std::string scenario;
   int memory_mb = 0;
   Work work;
   std::uint64_t seed = 0;
   Calibration calibration;
-  std::vector<RunComparison> runs;  // by payload size, then variant
-  std::vector<std::string> notes;   // how the two runs differ by design, what was left out
+  std::vector<RunComparison> runs;            // by payload size, then variant
+  std::vector<OverheadComparison> overheads;  // every wrapper's measured phases, in that order
+  std::vector<std::string> notes;  // how the two runs differ by design, what was left out
   std::vector<std::string> failures;
 
   // Judged rows (phase comparisons of judged runs) and those that agree at p50 and p99.
   [[nodiscard]] std::size_t judged_rows() const;
   [[nodiscard]] std::size_t agreeing_rows() const;
+  // Judged overheads, and those that agree.
+  [[nodiscard]] std::size_t judged_overheads() const;
+  [[nodiscard]] std::size_t agreeing_overheads() const;
 };
 
 // Every phase the measurement has samples of, for every measured run (matched to the modeled run
-// of the same variant and payload size), in phase order.
+// of the same variant and payload size), in phase order; and each wrapper's overhead over the
+// measured bare of its payload size, in the phases both have.
 [[nodiscard]] Validation compare(const Scenario& scenario, const Calibration& calibration,
                                  const SimResult& modeled, const std::vector<RunResult>& measured);
 

@@ -35,16 +35,17 @@ Scenario scenario() {
   return std::get<Scenario>(std::move(parsed));
 }
 
-// The modeled runs with every sample of `phases` moved by `shift`: a measurement that differs from
-// the model by exactly that.
-std::vector<RunResult> shifted(const SimResult& modeled, std::vector<Phase> phases,
-                               Duration shift) {
+// The modeled runs with every sample of `phases` moved by `shift` (only variant `only`'s, if
+// given): a measurement that differs from the model by exactly that.
+std::vector<RunResult> shifted(const SimResult& modeled, std::vector<Phase> phases, Duration shift,
+                               const std::string& only = "") {
   std::vector<RunResult> out;
   for (const RunResult& r : modeled.runs) {
     RunResult m{r.variant, r.payload_bytes, {}};
+    const Duration by = only.empty() || r.variant == only ? shift : Duration::zero();
     for (const Phase p : phases) {
       for (const Duration d : r.samples.of(p)) {
-        m.samples.add(p, d + shift);
+        m.samples.add(p, d + by);
       }
     }
     out.push_back(std::move(m));
@@ -158,6 +159,36 @@ TEST_CASE("validation: measured phases are compared with the same modeled run") 
   CHECK(off.agreeing_rows() == 2);  // shim's cold starts, at both sizes
 }
 
+TEST_CASE("validation: a wrapper's overhead over bare is compared, and what both share cancels") {
+  auto reduced = for_validation(scenario(), {}, nullptr);
+  const Scenario& s = std::get<Scenario>(reduced);
+  const SimResult modeled = simulate(s, {}, s.seed);
+
+  // A machine 3 ms slower in everything: no phase agrees, every overhead does.
+  Validation slow =
+      compare(s, {}, modeled, shifted(modeled, {Phase::cold_start, Phase::warm}, 3ms));
+  CHECK(slow.agreeing_rows() == 0);
+  REQUIRE(slow.overheads.size() == 12);  // shim, placed, parser x 2 phases x 2 sizes
+  const OverheadComparison& shim_cold = slow.overheads[0];
+  CHECK(shim_cold.variant == "shim");
+  CHECK(shim_cold.payload_bytes == 100);
+  CHECK(shim_cold.phase == Phase::cold_start);
+  CHECK(shim_cold.modeled == 6ms);  // the shim's init 5 and per-invoke 1
+  CHECK(shim_cold.measured == 6ms);
+  CHECK(slow.overheads[1].phase == Phase::warm);
+  CHECK(slow.overheads[1].modeled == 1ms);
+  CHECK_FALSE(slow.overheads[4].judged);  // parser's shim burns cpu
+  CHECK(slow.judged_overheads() == 8);
+  CHECK(slow.agreeing_overheads() == 8);
+
+  // Only the shim 0.7 ms slower: its overheads are off by more than the 0.5 ms floor.
+  Validation shim_off =
+      compare(s, {}, modeled, shifted(modeled, {Phase::cold_start, Phase::warm}, 700us, "shim"));
+  CHECK(shim_off.overheads[0].measured == 6700us);
+  CHECK_FALSE(shim_off.overheads[0].agrees());
+  CHECK(shim_off.agreeing_overheads() == 4);  // placed's, at both sizes
+}
+
 TEST_CASE("validation: the report as Markdown and JSON") {
   auto reduced = for_validation(scenario(), {1, 2, {"bare", "parser"}}, nullptr);
   const Scenario& s = std::get<Scenario>(reduced);
@@ -178,6 +209,12 @@ TEST_CASE("validation: the report as Markdown and JSON") {
                 "+1.000 (+50.0%) | cpu: not judged |") != std::string::npos);
   CHECK(md.find("Judged rows (sleep costs): 2, agreeing at p50 and p99: 0.") != std::string::npos);
   CHECK(md.find("## Failures\n\n- parser: a cold start failed") != std::string::npos);
+  CHECK(md.find("### Overhead over bare, payload 100 B (p50 minus bare's p50, ms)") !=
+        std::string::npos);
+  CHECK(md.find("| parser | warm | +0.000 | +0.000 | +0.000 | cpu: not judged |") !=
+        std::string::npos);
+  CHECK(md.find("Judged overheads (stages with sleep costs only): 0, agreeing at p50: 0.") !=
+        std::string::npos);
 
   const auto j = validation_json(v);
   CHECK(j["scenario"] == "v");
@@ -192,4 +229,8 @@ TEST_CASE("validation: the report as Markdown and JSON") {
   CHECK(warm["p50_difference_ms"] == 1.0);
   CHECK(warm["p50_agrees"] == false);
   CHECK(j["failures"].size() == 1);
+  REQUIRE(j["overheads"].size() == 1);  // parser's warm at 100 B
+  CHECK(j["overheads"][0]["phase"] == "warm");
+  CHECK(j["overheads"][0]["judged"] == false);
+  CHECK(j["judged_overheads"] == 0);
 }
