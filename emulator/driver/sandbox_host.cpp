@@ -252,7 +252,7 @@ void SandboxHost::deliver(const core::DeliverInvoke& d) {
     if (in.tenant_id) {
       res.set("Lambda-Runtime-Aws-Tenant-Id", *in.tenant_id);
     }
-    res.set(http::field::content_type, in.content_type);
+    res.set(http::field::content_type, "application/json");
     res.body().share(std::shared_ptr<const std::string>(d.invoke, &d.invoke->payload));
     res.prepare_payload();
     reply->fill(std::move(res));

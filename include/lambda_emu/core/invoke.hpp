@@ -15,8 +15,7 @@ namespace lambda_emu::core {
 
 struct Invoke {
   std::string request_id;
-  std::string payload;
-  std::string content_type = "application/json";
+  std::string payload;  // JSON: Lambda delivers every event to the runtime as application/json
   std::string invoked_function_arn;
   std::optional<std::string> client_context;    // already base64-decoded (C4)
   std::optional<std::string> cognito_identity;  // C5
