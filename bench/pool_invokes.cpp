@@ -108,7 +108,8 @@ bool run_round(Context& ctx, const PoolResult& pool, PoolSizeRun& run, std::size
       ctx, ctx.pinned ? ctx.cpu_a : none,
       EmulatorLaunch{.opt_dir = {},
                      .output_path = {},
-                     .options = {"--max-concurrency", std::to_string(n), "--at-limit", "queue"}});
+                     .options = {"--max-concurrency", std::to_string(n), "--at-limit", "queue"},
+                     .bootstrap = {}});
   if (!emulator)
     return false;
 

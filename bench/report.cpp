@@ -472,11 +472,12 @@ json report_pool(const PoolResult& pool) {
               {"min_speedup", kPoolTargetSpeedup},
               {"speedup", speedup},
               {"pass", pass}};
-    // lambda-emu serves every sandbox and every caller on one thread: once that thread is busy
-    // all the time, more sandboxes cannot add throughput.
+    // lambda-emu serves every sandbox and every caller on one io thread: once that thread is
+    // busy all the time, more sandboxes cannot add throughput. Its CPU time counts every thread,
+    // so the cgroup freezer's writes (its freezer thread) too, which can take it over 100 %.
     std::printf(
-        "  lambda-emu's one thread: %.0f us of CPU per invoke at N=1, %.0f at N=%zu; busy %.0f %% "
-        "of the time\n  at N=%zu%s\n",
+        "  lambda-emu (io and freezer threads): %.0f us of CPU per invoke at N=1, %.0f at N=%zu;\n"
+        "  busy %.0f %% of a CPU at N=%zu%s\n",
         single_cpu / single * 1e6, at_target_cpu / at_target * 1e6, kPoolTargetSandboxes,
         at_target_cpu * 100, kPoolTargetSandboxes,
         at_target_cpu >= kSaturated ? " (saturated: it bounds the throughput)" : "");
