@@ -52,13 +52,13 @@ void Pool::on(StartRequested&&) {
 void Pool::on(InvokeArrived&& e) {
   if (stopping_) {
     out_.actions.push_back(
-        {0, CompleteInvoke{e.invoke.request_id, Outcome::shutting_down(e.invoke.request_id)}});
+        {0, CompleteInvoke{e.invoke->request_id, Outcome::shutting_down(e.invoke->request_id)}});
     return;
   }
   if (place(e.invoke)) {
     return;
   }
-  if (config_.at_limit == PoolConfig::AtLimit::queue || e.invoke.asynchronous) {
+  if (config_.at_limit == PoolConfig::AtLimit::queue || e.invoke->asynchronous) {
     queue_.push_back(std::move(e.invoke));  // Lambda's own queue holds Event invokes
   } else {
     out_.refusal = Refusal{errc::too_many_requests, "Rate Exceeded."};
@@ -136,7 +136,7 @@ void Pool::create_ahead(InitializationType type) {
   send(create(type), InitRequested{.ahead = true});
 }
 
-bool Pool::place(Invoke& invoke) {
+bool Pool::place(std::shared_ptr<const Invoke>& invoke) {
   std::optional<SandboxId> id = free_sandbox();
   if (!id && room_for_another()) {
     id = create();
@@ -156,7 +156,7 @@ bool Pool::place(Invoke& invoke) {
   return true;
 }
 
-void Pool::take(SandboxId id, Invoke&& invoke) {
+void Pool::take(SandboxId id, std::shared_ptr<const Invoke>&& invoke) {
   Entry& e = sandboxes_.at(id);
   e.used = ++use_counter_;
   if (e.idle_timer != 0) {
@@ -295,9 +295,9 @@ bool Pool::quiescent(const Entry& e) {
 }
 
 void Pool::refuse_all_queued() {
-  for (const Invoke& in : queue_) {
+  for (const std::shared_ptr<const Invoke>& in : queue_) {
     out_.actions.push_back(
-        {0, CompleteInvoke{in.request_id, Outcome::shutting_down(in.request_id)}});
+        {0, CompleteInvoke{in->request_id, Outcome::shutting_down(in->request_id)}});
   }
   queue_.clear();
 }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #include "lambda_emu/core/error_type.hpp"
@@ -53,11 +54,14 @@ std::string seconds_2dp(std::chrono::milliseconds d) {
 
 template <class R>
 void Sandbox::emit(R&& record) {
+  if (!wants<std::remove_cvref_t<R>>()) {
+    return;
+  }
   out_->actions.emplace_back(std::in_place_type<EmitRecord>, std::forward<R>(record));
 }
 
-Sandbox::Sandbox(FunctionConfig config, const Clock& clock, MemoryMeter& meter)
-    : config_(std::move(config)), clock_(clock), meter_(meter) {}
+Sandbox::Sandbox(FunctionConfig config, const Clock& clock, MemoryMeter& meter, Outputs outputs)
+    : config_(std::move(config)), clock_(clock), meter_(meter), outputs_(outputs) {}
 
 Result Sandbox::handle(Event&& event) {
   Result r;
@@ -95,11 +99,11 @@ std::optional<std::string> Sandbox::extension_name(const std::string& identifier
 void Sandbox::on(InvokeArrived&& e) {
   if (stopping_) {
     out_->actions.emplace_back(
-        CompleteInvoke{e.invoke.request_id, Outcome::shutting_down(e.invoke.request_id)});
+        CompleteInvoke{e.invoke->request_id, Outcome::shutting_down(e.invoke->request_id)});
     return;
   }
   // One invoke at a time per environment; the rest wait their turn in arrival order.
-  queue_.push_back(std::make_shared<const Invoke>(std::move(e.invoke)));
+  queue_.push_back(std::move(e.invoke));
   if (phase_ == SandboxPhase::ready) {
     dispatch();
   } else if (phase_ == SandboxPhase::idle) {
@@ -134,8 +138,10 @@ void Sandbox::dispatch() {
   r.timer = arm(r.deadline);
   current_ = std::move(r);
   set_phase(SandboxPhase::invoking);
-  emit(StartRecord{clock_.wall_now(), current_->invoke->request_id, config_.version,
-                   current_->invoke->trace_id});
+  if (wants<StartRecord>()) {
+    emit(StartRecord{clock_.wall_now(), current_->invoke->request_id, config_.version,
+                     current_->invoke->trace_id});
+  }
   if (runtime_ == RuntimeState::ready) {
     deliver();
   } else if (!runtime_alive_ && !init_) {
@@ -178,6 +184,9 @@ void Sandbox::emit_runtime_done() {
   const WallTime wall_now = clock_.wall_now();
   auto wall = [&](Instant t) { return wall_now - (now - t); };
   c.runtime_done = now;
+  if (!wants<RuntimeDoneRecord>()) {
+    return;
+  }
   RuntimeDoneRecord done{.time = wall_now,
                          .request_id = c.invoke->request_id,
                          .status = c.status,
@@ -986,11 +995,10 @@ bool Sandbox::anything_alive() const {
 }
 
 void Sandbox::set_extension(Extension& x, ExtensionState s) {
-  if (s != x.state) {
-    out_->actions.emplace_back(std::in_place_type<Transition>, "extension", x.name,
-                               to_string(x.state), to_string(s));
-    x.state = s;
+  if (s != x.state && outputs_.transitions()) {
+    transition("extension", x.name, to_string(x.state), to_string(s));
   }
+  x.state = s;
 }
 
 // Delivers now if the extension is parked in /event/next, else at its next call.
@@ -1022,20 +1030,23 @@ void Sandbox::refuse_extension_transition(const Extension& x, ExtensionState tar
                                             ". Error: State transition is not allowed");
 }
 
+void Sandbox::transition(std::string_view actor, const std::string& extension,
+                         std::string_view from, std::string_view to) {
+  out_->actions.emplace_back(std::in_place_type<Transition>, actor, extension, from, to);
+}
+
 void Sandbox::set_phase(SandboxPhase p) {
-  if (p != phase_) {
-    out_->actions.emplace_back(std::in_place_type<Transition>, "sandbox", std::string(),
-                               to_string(phase_), to_string(p));
-    phase_ = p;
+  if (p != phase_ && outputs_.transitions()) {
+    transition("sandbox", {}, to_string(phase_), to_string(p));
   }
+  phase_ = p;
 }
 
 void Sandbox::set_runtime(RuntimeState s) {
-  if (s != runtime_) {
-    out_->actions.emplace_back(std::in_place_type<Transition>, "runtime", std::string(),
-                               to_string(runtime_), to_string(s));
-    runtime_ = s;
+  if (s != runtime_ && outputs_.transitions()) {
+    transition("runtime", {}, to_string(runtime_), to_string(s));
   }
+  runtime_ = s;
 }
 
 void Sandbox::signal(ProcessRef process, Signal sig) {

@@ -41,6 +41,9 @@ inline constexpr std::size_t phase_count = static_cast<std::size_t>(Phase::shutd
 struct Samples {
   std::array<std::vector<Duration>, phase_count> by_phase;
 
+  // Room for a run's samples up front: millions of them would otherwise be copied as their
+  // vectors grow.
+  void reserve(std::size_t cold_starts, std::size_t invokes);
   void add(Phase p, Duration d) { by_phase[static_cast<std::size_t>(p)].push_back(d); }
   [[nodiscard]] const std::vector<Duration>& of(Phase p) const {
     return by_phase[static_cast<std::size_t>(p)];

@@ -24,6 +24,10 @@ class ModelMeter final : public core::MemoryMeter {
   int max_memory_used_mb() override { return 0; }
 };
 
+// The records record() reads; the core builds no others.
+constexpr core::Outputs model_outputs =
+    core::Outputs::records_only<core::InitReportRecord, core::ReportRecord, core::ShutdownRecord>();
+
 core::FunctionConfig function_config(const Scenario& s, const Variant& v) {
   core::FunctionConfig f;
   f.name = s.name;
@@ -60,6 +64,8 @@ class Run {
   }
 
   Samples go() {
+    const std::uint64_t cold = scenario_.work.cold_starts;
+    samples_.reserve(cold, cold * (scenario_.work.warm_invokes + 1));
     start_sandbox();
     for (;;) {
       // Events of an earlier sandbox (a killed process's next call, say) are void.
@@ -98,7 +104,7 @@ class Run {
   void start_sandbox() {
     queue_.set_epoch(++epoch_);
     armed_.clear();
-    box_ = std::make_unique<core::Sandbox>(config_, clock_, meter_);
+    box_ = std::make_unique<core::Sandbox>(config_, clock_, meter_, model_outputs);
     // The emulator's own setup of an environment comes first, like Lambda's placement.
     Duration placement = calibration_.sandbox_setup;
     for (std::size_t i = 0; i < variant_.stages.size(); ++i) {
@@ -135,8 +141,8 @@ class Run {
         send(core::InitRequested{true}, "an Init ahead of need");
         break;
       case Due::arrive: {
-        core::Invoke in;
-        in.request_id = std::to_string(++invokes_);
+        auto in = std::make_shared<core::Invoke>();
+        in->request_id = std::to_string(++invokes_);
         send(core::InvokeArrived{std::move(in)}, "an invoke");
         break;
       }

@@ -2,8 +2,10 @@
 // Actions: what the lifecycle core asks its driver to do. The core performs no I/O; the real
 // driver turns these into processes, HTTP responses and steady timers, the simulator into
 // scheduled virtual events.
+#include <cstddef>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <variant>
 
 #include "lambda_emu/core/events.hpp"
@@ -80,6 +82,43 @@ struct Freeze {};
 struct Thaw {};
 // Everything is down: no process, no invoke, nothing armed.
 struct Stopped {};
+
+// Which of the optional outputs, the records and the transitions, the driver listens to. The
+// emulator takes them all; the simulator only the few records it measures, and the core then
+// spends nothing building the rest (most of its work on a warm invoke).
+class Outputs {
+ public:
+  [[nodiscard]] static constexpr Outputs all() { return Outputs(~0u, true); }
+  template <class... R>
+  [[nodiscard]] static constexpr Outputs records_only() {
+    return Outputs((bit<R>() | ... | 0u), false);
+  }
+
+  template <class R>
+  [[nodiscard]] constexpr bool record() const {
+    return (records_ & bit<R>()) != 0;
+  }
+  [[nodiscard]] constexpr bool transitions() const { return transitions_; }
+
+ private:
+  constexpr Outputs(unsigned records, bool transitions)
+      : records_(records), transitions_(transitions) {}
+
+  template <class R, class... Rs>
+  static constexpr std::size_t index_in(const std::variant<Rs...>*) {
+    static_assert((std::is_same_v<R, Rs> || ...), "not a Record");
+    std::size_t i = 0;
+    (void)((std::is_same_v<R, Rs> ? true : (++i, false)) || ...);
+    return i;
+  }
+  template <class R>
+  static constexpr unsigned bit() {
+    return 1u << index_in<R>(static_cast<const Record*>(nullptr));
+  }
+
+  unsigned records_;
+  bool transitions_;
+};
 
 using Action = std::variant<Spawn, SignalProcess, DeliverInvoke, DeliverExtensionEvent, StartStream,
                             CompleteInvoke, ArmTimer, CancelTimer, EmitRecord, Transition, Freeze,

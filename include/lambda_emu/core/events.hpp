@@ -5,7 +5,9 @@
 // because only it knows the current invoke). Bodies are moved in, never copied.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -24,8 +26,13 @@ struct ExitStatus {
   bool out_of_memory = false;
 };
 
+// The invoke is shared from here on: the runtime's delivery and the extensions' INVOKE events
+// hand out the same one, never a copy.
 struct InvokeArrived {
-  Invoke invoke;
+  explicit InvokeArrived(Invoke&& in) : invoke(std::make_shared<const Invoke>(std::move(in))) {}
+  explicit InvokeArrived(std::shared_ptr<const Invoke> in) : invoke(std::move(in)) {}
+
+  std::shared_ptr<const Invoke> invoke;
 };
 // Init before any invoke: at startup when the function is eager, for provisioned concurrency, or
 // proactively. `ahead`: the Init is on no invoke's path, so no REPORT shows its duration, as for

@@ -117,8 +117,8 @@ class Pool {
   void send(SandboxId id, Event&& event);
   // Gives the invoke to a free sandbox, else to a new one while under the limit; false, the
   // invoke untouched, when neither is possible.
-  [[nodiscard]] bool place(Invoke& invoke);
-  void take(SandboxId id, Invoke&& invoke);
+  [[nodiscard]] bool place(std::shared_ptr<const Invoke>& invoke);
+  void take(SandboxId id, std::shared_ptr<const Invoke>&& invoke);
   // Retires, spins down, dispatches the queue and removes stopped sandboxes until nothing
   // changes; runs after every event.
   void settle();
@@ -133,7 +133,7 @@ class Pool {
   const Clock& clock_;
   MeterFor meter_for_;
   std::map<SandboxId, Entry> sandboxes_;
-  std::deque<Invoke> queue_;
+  std::deque<std::shared_ptr<const Invoke>> queue_;
   SandboxId next_id_ = 1;
   std::uint64_t use_counter_ = 0;
   TimerId next_timer_ = 1;

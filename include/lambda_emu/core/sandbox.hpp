@@ -46,7 +46,8 @@ struct Result {
 
 class Sandbox {
  public:
-  Sandbox(FunctionConfig config, const Clock& clock, MemoryMeter& meter);
+  Sandbox(FunctionConfig config, const Clock& clock, MemoryMeter& meter,
+          Outputs outputs = Outputs::all());
 
   [[nodiscard]] Result handle(Event&& event);
   // The same into the caller's buffer, which keeps its capacity from event to event: the
@@ -172,14 +173,23 @@ class Sandbox {
   void signal(ProcessRef process, Signal sig);
   TimerId arm(Instant at);
   void cancel(TimerId& id);
-  // Builds the record in its action, without moves on the way (millions in the simulator).
+  // Builds the record in its action, without moves on the way (millions in the simulator), if
+  // the driver listens to its kind. Records that take work to build check wants<R>() first.
   template <class R>
   void emit(R&& record);
+  template <class R>
+  [[nodiscard]] bool wants() const {
+    return outputs_.record<R>();
+  }
+  // Only when the driver listens to transitions.
+  void transition(std::string_view actor, const std::string& extension, std::string_view from,
+                  std::string_view to);
   [[nodiscard]] std::string request_error(std::string_view message) const;
 
   FunctionConfig config_;
   const Clock& clock_;
   MemoryMeter& meter_;
+  Outputs outputs_;
 
   SandboxPhase phase_ = SandboxPhase::idle;
   RuntimeState runtime_ = RuntimeState::none;

@@ -39,8 +39,9 @@ void advance_timers(ManualClock& clock, std::map<core::TimerId, Instant>& timers
 }
 
 struct SandboxHarness {
-  explicit SandboxHarness(core::FunctionConfig cfg = default_config())
-      : box(std::move(cfg), clock, meter) {}
+  explicit SandboxHarness(core::FunctionConfig cfg = default_config(),
+                          core::Outputs outputs = core::Outputs::all())
+      : box(std::move(cfg), clock, meter, outputs) {}
 
   static core::FunctionConfig default_config() {
     core::FunctionConfig c;
