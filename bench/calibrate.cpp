@@ -33,6 +33,9 @@ using lambda_emu::Duration;
 
 enum Phase { kWarmup, kMeasured };
 constexpr std::chrono::milliseconds kIdleBeforeCold{50};
+// Handler sleeps whose late wake-up is measured: the timer's slack at the shortest, then the
+// longer waits after which this VM's idle vCPUs are slower to wake.
+constexpr double kSleepsMs[] = {0.1, 1, 5, 20};
 
 constexpr const char* kUsage = R"(usage: lambda-emu calibrate [--out FILE] [options]
 
@@ -45,6 +48,8 @@ figures go to stderr too. Medians, the measurements interleaved in rounds after 
   process_spawn_ms     a cold invoke's (`serve --fresh-sandboxes`, after 50 ms idle) Init Duration
   sandbox_setup_ms     the rest of the cold invoke: it minus invoke_overhead and Init Duration
   process_exit_ms      the shutdown of each of those sandboxes (SIGTERM to the runtime's exit)
+  sleep_wake_ms        warm invokes of handlers sleeping 0.1, 1, 5 and 20 ms: REPORT Duration
+                       minus the sleep and runtime_exchange (wrapper runtime only)
   base64_ns_per_byte   base64 encoding (emulator/api/base64.cpp), per byte
   machine              host, CPUs, kernel, date
 
@@ -54,8 +59,9 @@ options:
                         the runtime measured: the wrapper runtime with a scenario of no costs
                         (default, when lambda-emu-wrapper is built) or test-runtime's echo handler
   --memory MB           `serve --memory` (default 1024, the scenario default)
-  --rounds N            rounds of 200 round trips, 200 warm and 3 cold invokes (default 10)
-  --quick               3 rounds of 50, 50 and 2 (a smoke run)
+  --rounds N            rounds of 200 round trips, 200 warm and 3 cold invokes and 5 of each
+                        sleeping handler (default 10)
+  --quick               3 rounds of 50, 50, 2 and 2 (a smoke run)
   --emulator PATH       lambda-emu (default: next to this binary)
   --wrapper PATH        lambda-emu-wrapper (default: next to this binary)
   --test-runtime PATH   test-runtime (default: next to this binary)
@@ -81,17 +87,25 @@ std::string format(const char* fmt, double a, double b = 0, double c = 0) {
   return buf;
 }
 
-// A scenario whose runtime, handler and only variant cost nothing: what the wrapper runtime
-// itself costs.
-fs::path write_zero_scenario(const fs::path& dir) {
-  const fs::path file = dir / "calibration-scenario.json";
-  const nlohmann::json scenario{{"name", "calibration"},
-                                {"comment", "lambda-emu calibrate: a runtime that does nothing"},
-                                {"runtime", nlohmann::json::object()},
-                                {"handler", nlohmann::json::object()},
-                                {"variants", {{{"name", "bare"}}}}};
+// A scenario whose runtime and only variant cost nothing and whose handler sleeps `sleep_ms`
+// (or nothing): what the wrapper runtime itself costs, and what a sleep in it does.
+fs::path write_scenario(const fs::path& dir, double sleep_ms = 0) {
+  const fs::path file = dir / ("calibration-scenario-" + std::to_string(sleep_ms) + ".json");
+  nlohmann::json handler = nlohmann::json::object();
+  if (sleep_ms > 0)
+    handler["work"] = sleep_ms;
+  const nlohmann::json scenario{
+      {"name", "calibration"},
+      {"comment", "lambda-emu calibrate: a runtime whose handler sleeps or does nothing"},
+      {"runtime", nlohmann::json::object()},
+      {"handler", handler},
+      {"variants", {{{"name", "bare"}}}}};
   std::ofstream(file) << scenario.dump(2) << '\n';
   return file;
+}
+
+std::vector<std::string> wrapper_options(const fs::path& scenario) {
+  return {"-e", "LAMBDA_EMU_SCENARIO=" + scenario.string(), "-e", "LAMBDA_EMU_VARIANT=bare"};
 }
 
 // Median ns per byte of base64-encoding 64 KiB, 200 times after 20 discarded.
@@ -130,19 +144,29 @@ CalibrationRun measure_calibration(Context& ctx, const CalibrateSettings& s) {
   CalibrationRun run;
   const std::string payload = make_payload(s.payload_bytes);
   std::vector<std::string> options{"--memory", std::to_string(s.memory_mb)};
+  EmulatorVariant warm;
+  warm.label = "calibration, warm";
+  warm.log_path = (ctx.tmp / "calibrate-warm.log").string();
+  warm.bootstrap = s.wrapper;
+  // One more emulator per handler sleep, when the runtime can sleep.
+  std::vector<EmulatorVariant> sleepers;
   if (!s.wrapper.empty()) {
-    options.insert(options.end(),
-                   {"-e", "LAMBDA_EMU_SCENARIO=" + write_zero_scenario(ctx.tmp).string(), "-e",
-                    "LAMBDA_EMU_VARIANT=bare"});
+    for (const double ms : kSleepsMs) {
+      EmulatorVariant& v = sleepers.emplace_back();
+      v.label = format("calibration, handler sleeping %g ms", ms);
+      v.log_path = (ctx.tmp / format("calibrate-sleep-%g.log", ms)).string();
+      v.options = options;
+      const auto env = wrapper_options(write_scenario(ctx.tmp, ms));
+      v.options.insert(v.options.end(), env.begin(), env.end());
+      v.bootstrap = s.wrapper;
+    }
+    const auto env = wrapper_options(write_scenario(ctx.tmp));
+    options.insert(options.end(), env.begin(), env.end());
     run.runtime = "lambda-emu-wrapper with a scenario of no costs";
   } else {
     run.runtime = "test-runtime's echo handler";
   }
-  EmulatorVariant warm;
-  warm.label = "calibration, warm";
-  warm.log_path = (ctx.tmp / "calibrate-warm.log").string();
   warm.options = options;
-  warm.bootstrap = s.wrapper;
   ColdServe cold = make_cold_serve("calibration, cold", ctx.tmp / "calibrate-cold");
   cold.variant.options.insert(cold.variant.options.end(), options.begin(), options.end());
   cold.variant.bootstrap = s.wrapper;
@@ -151,13 +175,15 @@ CalibrationRun measure_calibration(Context& ctx, const CalibrateSettings& s) {
   std::vector<double> hop_us;
   std::vector<double> warm_us;
   std::vector<double> cold_us;
-  if (echo && start_variant(ctx, warm) && start_variant(ctx, cold.variant)) {
+  const bool sleepers_started = std::all_of(
+      sleepers.begin(), sleepers.end(), [&](EmulatorVariant& v) { return start_variant(ctx, v); });
+  if (echo && sleepers_started && start_variant(ctx, warm) && start_variant(ctx, cold.variant)) {
     try {
       HttpClient hop(kColdTimeout);
       hop.connect(parse_host_port(echo.address));
       auto one_hop = [&] { return us(hop.post_streamed("/", payload).total); };
-      auto one_warm = [&](int phase) {
-        const auto t = invoke_variant_timed(warm, payload, phase);
+      auto one_warm = [&](int phase, EmulatorVariant& v) {
+        const auto t = invoke_variant_timed(v, payload, phase);
         if (const std::string bad = invoke_error(t); !bad.empty())
           throw std::runtime_error("a warm invoke failed: " + bad);
         return us(t.total);
@@ -175,17 +201,25 @@ CalibrationRun measure_calibration(Context& ctx, const CalibrateSettings& s) {
       };
       for (int i = 0; i < 200; ++i) {
         one_hop();
-        one_warm(kWarmup);  // the first is the sandbox's Init
+        one_warm(kWarmup, warm);  // the first is the sandbox's Init
+      }
+      for (EmulatorVariant& v : sleepers) {
+        for (int i = 0; i < 5; ++i)
+          one_warm(kWarmup, v);
       }
       one_cold(kWarmup);  // loads the binaries into the page cache
       for (std::size_t r = 0; r < s.rounds; ++r) {
-        for (const std::size_t part : interleaved_order(3, r)) {
+        for (const std::size_t part : interleaved_order(4, r)) {
           for (std::size_t i = 0; part == 0 && i < s.hops; ++i)
             hop_us.push_back(one_hop());
           for (std::size_t i = 0; part == 1 && i < s.warm; ++i)
-            warm_us.push_back(one_warm(kMeasured));
+            warm_us.push_back(one_warm(kMeasured, warm));
           for (std::size_t i = 0; part == 2 && i < s.cold; ++i)
             cold_us.push_back(one_cold(kMeasured));
+          for (std::size_t i = 0; part == 3 && i < s.sleeps; ++i) {
+            for (EmulatorVariant& v : sleepers)
+              one_warm(kMeasured, v);
+          }
         }
       }
     } catch (const std::exception& e) {
@@ -194,10 +228,15 @@ CalibrationRun measure_calibration(Context& ctx, const CalibrateSettings& s) {
   }
   stop_variant(ctx, warm, "calibration");
   stop_variant(ctx, cold.variant, "calibration");
+  for (EmulatorVariant& v : sleepers)
+    stop_variant(ctx, v, "calibration");
   stop_child(echo);
   reap_leftovers();
+  const bool sleepers_reported =
+      std::all_of(sleepers.begin(), sleepers.end(),
+                  [&](const EmulatorVariant& v) { return check_reports(ctx, v, "calibration"); });
   if (!ctx.failures.empty() || !check_reports(ctx, warm, "calibration") ||
-      !check_reports(ctx, cold.variant, "calibration"))
+      !check_reports(ctx, cold.variant, "calibration") || !sleepers_reported)
     return run;
 
   // In microseconds, as summarize() takes them; the first cold start and shutdown were the
@@ -222,6 +261,16 @@ CalibrationRun measure_calibration(Context& ctx, const CalibrateSettings& s) {
   c.process_spawn = from_us(inits.p50_us);
   c.sandbox_setup = from_us(std::max(0.0, colds.p50_us - warms.p50_us - inits.p50_us));
   c.process_exit = from_us(exits.p50_us);
+  std::vector<std::string> wake_text;
+  for (std::size_t i = 0; i < sleepers.size(); ++i) {
+    const Summary slept = summarize(report_durations_us(sleepers[i], kMeasured));
+    const double late_us = std::max(0.0, slept.p50_us - kSleepsMs[i] * 1000 - exchanges.p50_us);
+    c.sleep_wake.push_back({from_us(kSleepsMs[i] * 1000), from_us(late_us)});
+    wake_text.push_back(
+        format("  sleeping %4g ms %8.3f  late: median REPORT Duration %.3f minus "
+               "the sleep and runtime_exchange",
+               kSleepsMs[i], late_us / 1000, slept.p50_us / 1000));
+  }
   c.base64_ns_per_byte = base64_ns_per_byte();
   c.machine = describe_machine();
   run.text = {
@@ -237,10 +286,18 @@ CalibrationRun measure_calibration(Context& ctx, const CalibrateSettings& s) {
              lambda_emu::to_ms(c.sandbox_setup), colds.p50_us / 1000),
       format("process_exit_ms     %8.3f  median of %.0f shutdowns after them (p90 %.3f)",
              exits.p50_us / 1000, static_cast<double>(exits.count), exits.p90_us / 1000),
-      format("base64_ns_per_byte  %8.3f  median of 200 encodings of 64 KiB", c.base64_ns_per_byte),
-      "machine             " + c.machine,
-      "runtime             " + run.runtime + ", " + std::to_string(s.memory_mb) + " MB, payload " +
-          std::to_string(s.payload_bytes) + " B"};
+  };
+  if (!wake_text.empty()) {
+    run.text.push_back(format("sleep_wake_ms       median of %.0f warm invokes per sleep:",
+                              static_cast<double>(s.rounds * s.sleeps)));
+    run.text.insert(run.text.end(), wake_text.begin(), wake_text.end());
+  }
+  run.text.insert(
+      run.text.end(),
+      {format("base64_ns_per_byte  %8.3f  median of 200 encodings of 64 KiB", c.base64_ns_per_byte),
+       "machine             " + c.machine,
+       "runtime             " + run.runtime + ", " + std::to_string(s.memory_mb) + " MB, payload " +
+           std::to_string(s.payload_bytes) + " B"});
   run.ok = true;
   return run;
 }
@@ -271,7 +328,7 @@ int run_calibrate(const std::vector<std::string>& args) {
       } else if (a.is("--quick")) {
         settings.rounds = 3;
         settings.hops = settings.warm = 50;
-        settings.cold = 2;
+        settings.cold = settings.sleeps = 2;
       } else if (!programs.take(a, ctx)) {
         throw std::invalid_argument("unknown option '" + a.arg() + "' (see --help)");
       }

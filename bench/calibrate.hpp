@@ -10,11 +10,14 @@
 //                    spawn and its own start, up to its first /next
 //   sandbox_setup    the rest of the cold invoke beyond invoke_overhead: the environment's setup
 //   process_exit     each of those sandboxes' shutdown: SIGTERM to the runtime's reaped exit
+//   sleep_wake       warm invokes of handlers that sleep 0.1, 1, 5 and 20 ms: REPORT Duration
+//                    minus the sleep and runtime_exchange, how late such a sleep wakes
+//                    (wrapper runtime only)
 //   base64           emulator/api/base64.cpp (the wrapper runtime's), ns per byte encoded
 //
 // Each is a median. The runtime is the wrapper runtime with a scenario of no costs at all, so
 // validation's measurements carry the same runtime's own work (else test-runtime's echo handler,
-// which `--runtime echo` also picks). Rounds interleave the three measurements, so drift hits all
+// which `--runtime echo` also picks). Rounds interleave the measurements, so drift hits all
 // alike, after a discarded warm-up of each.
 #include <cstddef>
 #include <string>
@@ -33,6 +36,7 @@ struct CalibrateSettings {
   std::size_t hops = 200;  // per round
   std::size_t warm = 200;  // per round
   std::size_t cold = 3;    // per round
+  std::size_t sleeps = 5;  // per round and handler sleep
 };
 
 struct CalibrationRun {

@@ -83,7 +83,7 @@ TEST_CASE("calibrate: writes this machine's constants as a file the simulator lo
   const json c = read_json(file);
   INFO(c.dump());
   REQUIRE(c.is_object());
-  CHECK(c.size() == 8);
+  CHECK(c.size() == 9);
   for (const char* key : {"process_spawn_ms", "http_hop_ms", "invoke_overhead_ms",
                           "runtime_exchange_ms", "process_exit_ms"}) {
     REQUIRE(c[key].is_number());
@@ -92,6 +92,15 @@ TEST_CASE("calibrate: writes this machine's constants as a file the simulator lo
   REQUIRE(c["sandbox_setup_ms"].is_number());  // what the cold start has beyond Init; may be 0
   CHECK(c["sandbox_setup_ms"].get<double>() >= 0);
   CHECK(c["base64_ns_per_byte"].get<double>() > 0);
+  // How late the wrapper runtime's handler sleeps of 0.1, 1, 5 and 20 ms wake.
+  REQUIRE(c["sleep_wake_ms"].is_array());
+  REQUIRE(c["sleep_wake_ms"].size() == 4);
+  CHECK(c["sleep_wake_ms"][0]["sleep_ms"] == 0.1);
+  CHECK(c["sleep_wake_ms"][3]["sleep_ms"] == 20.0);
+  for (const json& point : c["sleep_wake_ms"]) {
+    CHECK(point["late_ms"].get<double>() >= 0);
+    CHECK(point["late_ms"].get<double>() < 20);  // a wake-up, not a second sleep
+  }
   CHECK(c["machine"].get<std::string>().find(" CPUs, Linux ") != std::string::npos);
   // The figures are on stderr too.
   CHECK(read_file(dir.at("calibrate.err")).find("invoke_overhead_ms") != std::string::npos);

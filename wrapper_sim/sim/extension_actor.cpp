@@ -24,7 +24,7 @@ void ExtensionActor::spawn(Instant now, core::Generation generation) {
 }
 
 void ExtensionActor::registered(Instant now) {
-  const Instant ready = now + costs::sample(stage_.init, random_, memory_mb_);
+  const Instant ready = now + calibration_.spent(stage_.init, random_, memory_mb_);
   if (stage_.telemetry) {
     queue_.push(ready + calibration_.http_hop, Due::extension_subscribe, index_, generation_);
   } else {
@@ -38,8 +38,9 @@ void ExtensionActor::subscribed(Instant now) {
 
 void ExtensionActor::response_out(Instant end) {
   awaiting_response_ = false;
-  queue_.push(end + calibration_.http_hop + costs::sample(stage_.post_invoke, random_, memory_mb_),
-              Due::extension_next, index_, generation_);
+  queue_.push(
+      end + calibration_.http_hop + calibration_.spent(stage_.post_invoke, random_, memory_mb_),
+      Due::extension_next, index_, generation_);
 }
 
 void ExtensionActor::next_called(Instant now) {
@@ -50,8 +51,9 @@ void ExtensionActor::next_called(Instant now) {
 
 void ExtensionActor::shut_down(Instant now) {
   exiting_ = true;
-  queue_.push(now + costs::sample(stage_.shutdown, random_, memory_mb_) + calibration_.process_exit,
-              Due::extension_exit, index_, generation_);
+  queue_.push(
+      now + calibration_.spent(stage_.shutdown, random_, memory_mb_) + calibration_.process_exit,
+      Due::extension_exit, index_, generation_);
 }
 
 void ExtensionActor::signal(Instant now) {

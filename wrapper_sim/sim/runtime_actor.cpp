@@ -21,7 +21,7 @@ RuntimeActor::RuntimeActor(const Scenario& scenario, const Variant& variant,
 }
 
 Duration RuntimeActor::stage_cost(std::size_t stage, const costs::Cost& cost) {
-  return costs::sample(cost, streams_.stage[stage], scenario_.memory_mb);
+  return calibration_.spent(cost, streams_.stage[stage], scenario_.memory_mb);
 }
 
 void RuntimeActor::spawn(Instant now, core::Generation generation) {
@@ -29,7 +29,7 @@ void RuntimeActor::spawn(Instant now, core::Generation generation) {
   alive_ = true;
   const int mb = scenario_.memory_mb;
   const Duration runtime_init =
-      calibration_.process_spawn + costs::sample(scenario_.runtime.init, streams_.base, mb);
+      calibration_.process_spawn + calibration_.spent(scenario_.runtime.init, streams_.base, mb);
   Duration function_init{0};
   for (std::size_t i = 0; i < variant_.stages.size(); ++i) {
     const Stage& s = variant_.stages[i];
@@ -39,7 +39,7 @@ void RuntimeActor::spawn(Instant now, core::Generation generation) {
       function_init += server->ready_after(stage_cost(i, server->startup), calibration_.http_hop);
     }
   }
-  function_init += costs::sample(scenario_.handler.init, streams_.base, mb);
+  function_init += calibration_.spent(scenario_.handler.init, streams_.base, mb);
   samples_.add(Phase::runtime_init, runtime_init);
   samples_.add(Phase::function_init, function_init);
   queue_.push(now + runtime_init + function_init, Due::runtime_next, 0, generation);
@@ -69,7 +69,7 @@ void RuntimeActor::deliver(Instant now, const core::Invoke& invoke, std::uint64_
     }
   }
   const Duration handler =
-      costs::sample(scenario_.handler.work, streams_.base, scenario_.memory_mb);
+      calibration_.spent(scenario_.handler.work, streams_.base, scenario_.memory_mb);
   const Instant handler_end = now + pre + handler;
   const Instant first = handler_end + response + first_byte;
   const Instant end = first + chunks;

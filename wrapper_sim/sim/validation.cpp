@@ -1,6 +1,7 @@
 #include "sim/validation.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -12,24 +13,52 @@ namespace {
 
 using nlohmann::ordered_json;
 
-std::vector<const costs::Cost*> stage_costs(const Stage& stage) {
+// When a stage's cost is spent: in Init, on every invoke, or in the shutdown.
+enum class When { init, invoke, shutdown };
+struct StageCost {
+  const costs::Cost* cost;
+  When when;
+};
+
+std::vector<StageCost> stage_costs(const Stage& stage) {
+  using enum When;
   return std::visit(
       overloaded{
-          [](const JsShim& s) -> std::vector<const costs::Cost*> {
-            return {&s.init, &s.per_invoke};
+          [](const JsShim& s) -> std::vector<StageCost> {
+            return {{&s.init, init}, {&s.per_invoke, invoke}};
           },
-          [](const HttpServer& s) -> std::vector<const costs::Cost*> {
-            return {&s.startup, &s.per_invoke};
+          [](const HttpServer& s) -> std::vector<StageCost> {
+            return {{&s.startup, init}, {&s.per_invoke, invoke}};
           },
-          [](const StreamingBridge& s) -> std::vector<const costs::Cost*> {
-            return {&s.per_chunk, &s.first_byte};
+          [](const StreamingBridge& s) -> std::vector<StageCost> {
+            return {{&s.per_chunk, invoke}, {&s.first_byte, invoke}};
           },
-          [](const ExtensionStage& s) -> std::vector<const costs::Cost*> {
-            return {&s.init, &s.post_invoke, &s.shutdown};
+          [](const ExtensionStage& s) -> std::vector<StageCost> {
+            return {{&s.init, init}, {&s.post_invoke, invoke}, {&s.shutdown, shutdown}};
           },
-          [](const SandboxStage& s) -> std::vector<const costs::Cost*> { return {&s.placement}; },
+          [](const SandboxStage& s) -> std::vector<StageCost> {
+            return {{&s.placement, init}};
+          },
       },
       stage);
+}
+
+// Whether a phase's time includes costs spent `when`: a cold start has its Init and its invoke.
+bool includes(Phase p, When when) {
+  switch (p) {
+    case Phase::sandbox:
+    case Phase::extension_init:
+    case Phase::runtime_init:
+    case Phase::function_init:
+    case Phase::init:
+      return when == When::init;
+    case Phase::cold_start:
+      return when != When::shutdown;
+    case Phase::shutdown:
+      return when == When::shutdown;
+    default:
+      return when == When::invoke;
+  }
 }
 
 bool is_cpu(const costs::Cost* c) {
@@ -49,8 +78,32 @@ std::string difference(Duration modeled, Duration measured) {
   return text;
 }
 
-std::string verdict(const RunComparison& run, const PhaseComparison& p) {
-  if (!run.judged) {
+// The sample standard deviation, truncated to the nanosecond; zero for fewer than two.
+Duration standard_deviation(const std::vector<Duration>& values) {
+  if (values.size() < 2) {
+    return Duration::zero();
+  }
+  double mean = 0;
+  for (const Duration d : values) {
+    mean += static_cast<double>(d.count());
+  }
+  mean /= static_cast<double>(values.size());
+  double sum = 0;
+  for (const Duration d : values) {
+    const double x = static_cast<double>(d.count()) - mean;
+    sum += x * x;
+  }
+  return Duration(
+      static_cast<Duration::rep>(std::sqrt(sum / static_cast<double>(values.size() - 1))));
+}
+
+// "±0.840", or "-" when not computed.
+std::string spread(const Validation& v, Duration sd) {
+  return v.reseeded == 0 ? "-" : "±" + fixed_ms(sd);
+}
+
+std::string verdict(const PhaseComparison& p) {
+  if (!p.judged) {
     return "cpu: not judged";
   }
   const bool p50 = p.p50_agrees();
@@ -131,23 +184,31 @@ bool agrees(Duration modeled, Duration measured) {
   return diff <= allowed_difference(modeled);
 }
 
-bool stages_burn_cpu(const Variant& variant) {
-  return std::any_of(variant.stages.begin(), variant.stages.end(), [](const Stage& s) {
+bool stages_burn_cpu(const Variant& variant, std::optional<Phase> phase) {
+  return std::any_of(variant.stages.begin(), variant.stages.end(), [&](const Stage& s) {
     const auto costs = stage_costs(s);
-    return std::any_of(costs.begin(), costs.end(), is_cpu);
+    return std::any_of(costs.begin(), costs.end(), [&](const StageCost& c) {
+      return is_cpu(c.cost) && (!phase || includes(*phase, c.when));
+    });
   });
 }
 
-bool burns_cpu(const Scenario& scenario, const Variant& variant) {
-  const costs::Cost* base[] = {&scenario.runtime.init, &scenario.handler.init,
-                               &scenario.handler.work};
-  return std::any_of(std::begin(base), std::end(base), is_cpu) || stages_burn_cpu(variant);
+bool burns_cpu(const Scenario& scenario, const Variant& variant, std::optional<Phase> phase) {
+  const StageCost base[] = {{&scenario.runtime.init, When::init},
+                            {&scenario.handler.init, When::init},
+                            {&scenario.handler.work, When::invoke}};
+  return std::any_of(std::begin(base), std::end(base),
+                     [&](const StageCost& c) {
+                       return is_cpu(c.cost) && (!phase || includes(*phase, c.when));
+                     }) ||
+         stages_burn_cpu(variant, phase);
 }
 
 std::size_t Validation::judged_rows() const {
   std::size_t n = 0;
   for (const RunComparison& r : runs) {
-    n += r.judged ? r.phases.size() : 0;
+    n += static_cast<std::size_t>(
+        std::count_if(r.phases.begin(), r.phases.end(), [](const auto& p) { return p.judged; }));
   }
   return n;
 }
@@ -166,20 +227,35 @@ std::size_t Validation::agreeing_rows() const {
   std::size_t n = 0;
   for (const RunComparison& r : runs) {
     for (const PhaseComparison& p : r.phases) {
-      n += r.judged && p.p50_agrees() && p.p99_agrees() ? 1 : 0;
+      n += p.judged && p.p50_agrees() && p.p99_agrees() ? 1 : 0;
     }
   }
   return n;
 }
 
 Validation compare(const Scenario& scenario, const Calibration& calibration,
-                   const SimResult& modeled, const std::vector<RunResult>& measured) {
+                   const SimResult& modeled, const std::vector<RunResult>& measured,
+                   const std::vector<SimResult>& reseeded) {
+  // The p50 of one phase of one variant and payload size, under each other seed.
+  auto reseeded_p50s = [&](const std::string& variant, std::uint64_t payload, Phase p) {
+    std::vector<Duration> p50s;
+    for (const SimResult& r : reseeded) {
+      const auto run = std::find_if(r.runs.begin(), r.runs.end(), [&](const RunResult& x) {
+        return x.variant == variant && x.payload_bytes == payload;
+      });
+      if (run != r.runs.end()) {
+        p50s.push_back(summarize(run->samples.of(p)).p50);
+      }
+    }
+    return p50s;
+  };
   Validation v;
   v.scenario = scenario.name;
   v.memory_mb = scenario.memory_mb;
   v.work = scenario.work;
   v.seed = modeled.seed;
   v.calibration = calibration;
+  v.reseeded = reseeded.size();
   for (const RunResult& real : measured) {
     const auto model = std::find_if(modeled.runs.begin(), modeled.runs.end(), [&](const auto& r) {
       return r.variant == real.variant && r.payload_bytes == real.payload_bytes;
@@ -194,7 +270,10 @@ Validation compare(const Scenario& scenario, const Calibration& calibration,
     for (std::size_t i = 0; i < phase_count; ++i) {
       const Phase p = phase_at(i);
       if (!real.samples.of(p).empty()) {
-        run.phases.push_back({p, summarize(model->samples.of(p)), summarize(real.samples.of(p))});
+        run.phases.push_back(
+            {p, !burns_cpu(scenario, *variant, p), summarize(model->samples.of(p)),
+             summarize(real.samples.of(p)),
+             standard_deviation(reseeded_p50s(real.variant, real.payload_bytes, p))});
       }
     }
     v.runs.push_back(std::move(run));
@@ -206,14 +285,21 @@ Validation compare(const Scenario& scenario, const Calibration& calibration,
     if (run.variant == "bare" || bare == v.runs.end()) {
       continue;
     }
-    const bool judged = !stages_burn_cpu(*scenario.variant(run.variant));
+    const Variant& variant = *scenario.variant(run.variant);
     for (const PhaseComparison& p : run.phases) {
+      const bool judged = !stages_burn_cpu(variant, p.phase);
       const auto base = std::find_if(bare->phases.begin(), bare->phases.end(),
                                      [&](const PhaseComparison& b) { return b.phase == p.phase; });
       if (base != bare->phases.end()) {
+        const auto wrapper_p50s = reseeded_p50s(run.variant, run.payload_bytes, p.phase);
+        const auto bare_p50s = reseeded_p50s("bare", run.payload_bytes, p.phase);
+        std::vector<Duration> overheads;
+        for (std::size_t i = 0; i < std::min(wrapper_p50s.size(), bare_p50s.size()); ++i) {
+          overheads.push_back(wrapper_p50s[i] - bare_p50s[i]);
+        }
         v.overheads.push_back({run.variant, run.payload_bytes, p.phase, judged,
                                p.modeled.p50 - base->modeled.p50,
-                               p.measured.p50 - base->measured.p50});
+                               p.measured.p50 - base->measured.p50, standard_deviation(overheads)});
       }
     }
   }
@@ -226,9 +312,11 @@ ordered_json validation_json(const Validation& v) {
     ordered_json phases = ordered_json::array();
     for (const PhaseComparison& p : r.phases) {
       phases.push_back({{"phase", phase_name(p.phase)},
+                        {"judged", p.judged},
                         {"modeled", stats_json(p.modeled)},
                         {"measured", stats_json(p.measured)},
                         {"p50_difference_ms", milliseconds(p.measured.p50 - p.modeled.p50)},
+                        {"p50_seed_sd_ms", milliseconds(p.p50_seed_sd)},
                         {"p99_difference_ms", milliseconds(p.measured.p99 - p.modeled.p99)},
                         {"p50_agrees", p.p50_agrees()},
                         {"p99_agrees", p.p99_agrees()}});
@@ -248,6 +336,7 @@ ordered_json validation_json(const Validation& v) {
                          {"modeled_p50_ms", milliseconds(o.modeled)},
                          {"measured_p50_ms", milliseconds(o.measured)},
                          {"difference_ms", milliseconds(o.measured - o.modeled)},
+                         {"seed_sd_ms", milliseconds(o.seed_sd)},
                          {"agrees", o.agrees()}});
   }
   return {{"scenario", v.scenario},
@@ -276,20 +365,29 @@ std::string validation_markdown(const Validation& v) {
   md += "- Calibration: " + describe(v.calibration) + ".\n";
   md +=
       "- Agrees: modeled and measured differ by at most 5% of the model or 0.5 ms, whichever "
-      "is larger, at p50 and at p99. Variants with cpu costs are reported, not judged. A p99 "
+      "is larger, at p50 and at p99. Phases with a cpu cost are reported, not judged. A p99 "
       "of fewer than 100 samples is (nearly) their largest: read it as one sample.\n";
   md +=
       "- Overheads: each wrapper's p50 minus bare's, modeled and measured, against the same bar; "
-      "what the machine does to both alike cancels out of them. Judged when the wrapper's own "
-      "stages spend sleep costs only.\n";
+      "what the machine does to both alike cancels out of them. Judged in the phases where the "
+      "wrapper's own stages spend sleep costs only.\n";
+  if (v.reseeded == 0) {
+    md += "- Seed sd: not computed.\n";
+  } else {
+    md += "- Seed sd: the modeled p50's (or overhead's) standard deviation over " +
+          std::to_string(v.reseeded) +
+          " other seeds with the same work, how far sampling alone moves it. The measurement "
+          "draws samples of its own, so a difference within about 1.4 sd (the two together) "
+          "can be sampling alone.\n";
+  }
   for (const std::string& n : v.notes) {
     md += "- " + n + ".\n";
   }
   for (const std::uint64_t payload : v.work.payload_bytes) {
     md += "\n## Payload " + std::to_string(payload) +
           " B (ms)\n\n| variant | phase | n model / measured | model p50 | measured p50 | "
-          "difference p50 | model p99 | measured p99 | difference p99 | agrees |\n"
-          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n";
+          "difference p50 | p50 seed sd | model p99 | measured p99 | difference p99 | agrees |\n"
+          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n";
     for (const RunComparison& r : v.runs) {
       if (r.payload_bytes != payload) {
         continue;
@@ -298,9 +396,9 @@ std::string validation_markdown(const Validation& v) {
         md += "| " + r.variant + " | " + std::string(phase_name(p.phase)) + " | " +
               std::to_string(p.modeled.n) + " / " + std::to_string(p.measured.n) + " | " +
               fixed_ms(p.modeled.p50) + " | " + fixed_ms(p.measured.p50) + " | " +
-              difference(p.modeled.p50, p.measured.p50) + " | " + fixed_ms(p.modeled.p99) + " | " +
-              fixed_ms(p.measured.p99) + " | " + difference(p.modeled.p99, p.measured.p99) + " | " +
-              verdict(r, p) + " |\n";
+              difference(p.modeled.p50, p.measured.p50) + " | " + spread(v, p.p50_seed_sd) + " | " +
+              fixed_ms(p.modeled.p99) + " | " + fixed_ms(p.measured.p99) + " | " +
+              difference(p.modeled.p99, p.measured.p99) + " | " + verdict(p) + " |\n";
       }
     }
     std::string rows;
@@ -308,7 +406,7 @@ std::string validation_markdown(const Validation& v) {
       if (o.payload_bytes == payload) {
         rows += "| " + o.variant + " | " + std::string(phase_name(o.phase)) + " | " +
                 fixed_ms(o.modeled, true) + " | " + fixed_ms(o.measured, true) + " | " +
-                difference(o.modeled, o.measured) + " | " +
+                difference(o.modeled, o.measured) + " | " + spread(v, o.seed_sd) + " | " +
                 (!o.judged    ? "cpu: not judged"
                  : o.agrees() ? "yes"
                               : "no") +
@@ -318,16 +416,16 @@ std::string validation_markdown(const Validation& v) {
     if (!rows.empty()) {
       md += "\n### Overhead over bare, payload " + std::to_string(payload) +
             " B (p50 minus bare's p50, ms)\n\n| variant | phase | modeled | measured | "
-            "difference | agrees |\n| --- | --- | ---: | ---: | ---: | --- |\n" +
+            "difference | seed sd | agrees |\n| --- | --- | ---: | ---: | ---: | ---: | --- |\n" +
             rows;
     }
   }
   md += "\nJudged rows (sleep costs): " + std::to_string(v.judged_rows()) + ", agreeing at p50 " +
         "and p99: " + std::to_string(v.agreeing_rows()) + ".\n";
   if (!v.overheads.empty()) {
-    md +=
-        "Judged overheads (stages with sleep costs only): " + std::to_string(v.judged_overheads()) +
-        ", agreeing at p50: " + std::to_string(v.agreeing_overheads()) + ".\n";
+    md += "Judged overheads (phases where the stages spend sleep costs only): " +
+          std::to_string(v.judged_overheads()) +
+          ", agreeing at p50: " + std::to_string(v.agreeing_overheads()) + ".\n";
   }
   if (!v.failures.empty()) {
     md += "\n## Failures\n\n";

@@ -92,6 +92,35 @@ TEST_CASE("sim: the machine's constants land where the emulator spends them") {
   CHECK(of(r, "bare", Phase::shutdown) == D{1500us, 1500us});
 }
 
+TEST_CASE("sim: every sleep a process spends wakes as late as the calibration says") {
+  Calibration c;
+  // 50 us late at 1 ms (in proportion below it), rising to 0.45 ms at 11 ms.
+  c.sleep_wake = {{1ms, 50us}, {11ms, 450us}};
+  CHECK(c.wake_late(0ms) == 0ms);  // no sleep, no wake-up
+  CHECK(c.wake_late(100us) == 5us);
+  CHECK(c.wake_late(500us) == 25us);
+  CHECK(c.wake_late(1ms) == 50us);
+  CHECK(c.wake_late(6ms) == 250us);
+  CHECK(c.wake_late(11ms) == 450us);
+  CHECK(c.wake_late(30ms) == 450us);
+  CHECK(Calibration{}.wake_late(5ms) == 0ms);
+
+  // The runtime's init (10), the handler's init (5) and its work (2), each slept, wake 0.41,
+  // 0.21 and 0.09 ms late (0.05 + 0.04 per ms past 1 ms). A cpu cost spins and is never late.
+  const SimResult r = simulate(scenario(hand_scenario()), c, 1);
+  CHECK(of(r, "bare", Phase::runtime_init) == D{10410us, 10410us});
+  CHECK(of(r, "bare", Phase::function_init) == D{5210us, 5210us});
+  CHECK(of(r, "bare", Phase::handler) == D(6, 2090us));
+  CHECK(of(r, "bare", Phase::warm) == D(4, 2090us));
+  json burning = hand_scenario();
+  burning["handler"]["work"] = {{"kind", "cpu"}, {"dist", "constant"}, {"ms", 2}};
+  CHECK(of(simulate(scenario(burning), c, 1), "bare", Phase::handler) == D(6, 2ms));
+  // A wrapper's sleeps wake late too: the shim's 1 ms per invoke is 1.05 ms.
+  const SimResult shim =
+      simulate(with(json::parse(R"([{"type": "js_shim", "per_invoke": 1}])")), c, 1);
+  CHECK(of(shim, "w", Phase::pre_handler) == D(6, 1050us));
+}
+
 TEST_CASE("sim: a js_shim adds its init and its per-invoke cost") {
   const SimResult r = simulate(with(json::parse(R"([{"type": "js_shim", "init": 3,
                                                    "per_invoke": 1}])")),

@@ -114,6 +114,14 @@ TEST_CASE("validation: a variant with any cpu cost is reported, not judged") {
   CHECK_FALSE(burns_cpu(s, *s.variant("bare")));
   CHECK_FALSE(burns_cpu(s, *s.variant("shim")));
   CHECK(burns_cpu(s, *s.variant("parser")));
+  // Per phase: the parser's cpu cost is in its Init, so in Init and the cold start only.
+  const Variant& parser = *s.variant("parser");
+  CHECK(stages_burn_cpu(parser));
+  CHECK(stages_burn_cpu(parser, Phase::init));
+  CHECK(stages_burn_cpu(parser, Phase::cold_start));
+  CHECK_FALSE(stages_burn_cpu(parser, Phase::warm));
+  CHECK_FALSE(stages_burn_cpu(parser, Phase::duration));
+  CHECK_FALSE(stages_burn_cpu(parser, Phase::shutdown));
   json cpu_handler = spec();
   cpu_handler["handler"]["work"] = {{"kind", "cpu"}, {"dist", "constant"}, {"ms", 2}};
   auto parsed = parse_scenario(cpu_handler, ".");
@@ -143,9 +151,12 @@ TEST_CASE("validation: measured phases are compared with the same modeled run") 
   CHECK(shim.phases[1].modeled.p50 == 3ms);
   CHECK(shim.phases[0].measured.n == 4);
   CHECK(shim.phases[1].measured.n == 40);
-  CHECK_FALSE(close.runs[3].judged);  // parser: cpu
-  CHECK(close.judged_rows() == 12);   // 3 judged variants x 2 phases x 2 sizes
-  CHECK(close.agreeing_rows() == 12);
+  // parser burns cpu in its Init: its cold starts are reported, its warm invokes judged.
+  CHECK_FALSE(close.runs[3].judged);
+  CHECK_FALSE(close.runs[3].phases[0].judged);
+  CHECK(close.runs[3].phases[1].judged);
+  CHECK(close.judged_rows() == 14);  // 3 variants x 2 phases + parser's warm, x 2 sizes
+  CHECK(close.agreeing_rows() == 14);
 
   // 0.7 ms off: more than 5% of bare's 12 ms cold start, less than 5% of shim's 18 ms; more than
   // the floor for every 2 and 3 ms warm invoke.
@@ -177,23 +188,28 @@ TEST_CASE("validation: a wrapper's overhead over bare is compared, and what both
   CHECK(shim_cold.measured == 6ms);
   CHECK(slow.overheads[1].phase == Phase::warm);
   CHECK(slow.overheads[1].modeled == 1ms);
-  CHECK_FALSE(slow.overheads[4].judged);  // parser's shim burns cpu
-  CHECK(slow.judged_overheads() == 8);
-  CHECK(slow.agreeing_overheads() == 8);
+  // The parser's shim burns cpu in Init: its cold starts are not judged, its warm invokes are.
+  CHECK(slow.overheads[4].variant == "parser");
+  CHECK(slow.overheads[4].phase == Phase::cold_start);
+  CHECK_FALSE(slow.overheads[4].judged);
+  CHECK(slow.overheads[5].phase == Phase::warm);
+  CHECK(slow.overheads[5].judged);
+  CHECK(slow.judged_overheads() == 10);
+  CHECK(slow.agreeing_overheads() == 10);
 
   // Only the shim 0.7 ms slower: its overheads are off by more than the 0.5 ms floor.
   Validation shim_off =
       compare(s, {}, modeled, shifted(modeled, {Phase::cold_start, Phase::warm}, 700us, "shim"));
   CHECK(shim_off.overheads[0].measured == 6700us);
   CHECK_FALSE(shim_off.overheads[0].agrees());
-  CHECK(shim_off.agreeing_overheads() == 4);  // placed's, at both sizes
+  CHECK(shim_off.agreeing_overheads() == 6);  // placed's and parser's warm, at both sizes
 }
 
 TEST_CASE("validation: the report as Markdown and JSON") {
   auto reduced = for_validation(scenario(), {1, 2, {"bare", "parser"}}, nullptr);
   const Scenario& s = std::get<Scenario>(reduced);
   const SimResult modeled = simulate(s, {}, s.seed);
-  auto measured = shifted(modeled, {Phase::warm}, 1ms);
+  auto measured = shifted(modeled, {Phase::cold_start, Phase::warm}, 1ms);
   measured.pop_back();  // parser at 2000 B was not measured
   Validation v = compare(s, {}, modeled, measured);
   v.notes.push_back("a note");
@@ -203,18 +219,24 @@ TEST_CASE("validation: the report as Markdown and JSON") {
   CHECK(md.find("# v: model versus measurement") == 0);
   CHECK(md.find("- a note.\n") != std::string::npos);
   CHECK(md.find("## Payload 100 B (ms)") != std::string::npos);
-  CHECK(md.find("| bare | warm | 2 / 2 | 2.000 | 3.000 | +1.000 (+50.0%) | 2.000 | 3.000 | "
+  CHECK(md.find("| bare | warm | 2 / 2 | 2.000 | 3.000 | +1.000 (+50.0%) | - | 2.000 | 3.000 | "
                 "+1.000 (+50.0%) | no: p50, p99 |") != std::string::npos);
-  CHECK(md.find("| parser | warm | 2 / 2 | 2.000 | 3.000 | +1.000 (+50.0%) | 2.000 | 3.000 | "
-                "+1.000 (+50.0%) | cpu: not judged |") != std::string::npos);
-  CHECK(md.find("Judged rows (sleep costs): 2, agreeing at p50 and p99: 0.") != std::string::npos);
+  CHECK(md.find("| parser | cold_start | 1 / 1 | 42.000 | 43.000 | +1.000 (+2.4%) | - | 42.000 | "
+                "43.000 | +1.000 (+2.4%) | cpu: not judged |") != std::string::npos);
+  CHECK(md.find("| parser | warm | 2 / 2 | 2.000 | 3.000 | +1.000 (+50.0%) | - | 2.000 | 3.000 | "
+                "+1.000 (+50.0%) | no: p50, p99 |") != std::string::npos);
+  CHECK(md.find("- Seed sd: not computed.") != std::string::npos);
+  CHECK(md.find("Judged rows (sleep costs): 5, agreeing at p50 and p99: 0.") != std::string::npos);
   CHECK(md.find("## Failures\n\n- parser: a cold start failed") != std::string::npos);
   CHECK(md.find("### Overhead over bare, payload 100 B (p50 minus bare's p50, ms)") !=
         std::string::npos);
-  CHECK(md.find("| parser | warm | +0.000 | +0.000 | +0.000 | cpu: not judged |") !=
-        std::string::npos);
-  CHECK(md.find("Judged overheads (stages with sleep costs only): 0, agreeing at p50: 0.") !=
-        std::string::npos);
+  // The parser's cpu cost is in its Init: the cold start's overhead is reported, the warm one
+  // judged.
+  CHECK(md.find("| parser | cold_start | +30.000 | +30.000 | +0.000 (+0.0%) | - | cpu: not "
+                "judged |") != std::string::npos);
+  CHECK(md.find("| parser | warm | +0.000 | +0.000 | +0.000 | - | yes |") != std::string::npos);
+  CHECK(md.find("Judged overheads (phases where the stages spend sleep costs only): 1, agreeing at "
+                "p50: 1.") != std::string::npos);
 
   const auto j = validation_json(v);
   CHECK(j["scenario"] == "v");
@@ -222,15 +244,62 @@ TEST_CASE("validation: the report as Markdown and JSON") {
   CHECK(j["bar"]["floor_ms"] == 0.5);
   REQUIRE(j["runs"].size() == 3);
   CHECK(j["runs"][1]["costs"] == "cpu");
-  const json& warm = j["runs"][0]["phases"][0];
+  CHECK(j["runs"][1]["phases"][0]["judged"] == false);  // parser's cold start
+  CHECK(j["runs"][1]["phases"][1]["judged"] == true);   // and its warm invokes
+  const json& warm = j["runs"][0]["phases"][1];
   CHECK(warm["phase"] == "warm");
   CHECK(warm["modeled"]["p50_ms"] == 2.0);
   CHECK(warm["measured"]["p99_ms"] == 3.0);
   CHECK(warm["p50_difference_ms"] == 1.0);
   CHECK(warm["p50_agrees"] == false);
   CHECK(j["failures"].size() == 1);
-  REQUIRE(j["overheads"].size() == 1);  // parser's warm at 100 B
-  CHECK(j["overheads"][0]["phase"] == "warm");
+  REQUIRE(j["overheads"].size() == 2);  // parser's cold start and warm at 100 B
+  CHECK(j["overheads"][0]["phase"] == "cold_start");
   CHECK(j["overheads"][0]["judged"] == false);
-  CHECK(j["judged_overheads"] == 0);
+  CHECK(j["overheads"][1]["phase"] == "warm");
+  CHECK(j["overheads"][1]["judged"] == true);
+  CHECK(j["judged_overheads"] == 1);
+}
+
+TEST_CASE("validation: the model's own seed-to-seed spread is beside every p50 and overhead") {
+  json spec = json::parse(R"({
+    "name": "noisy",
+    "function": {"memory_mb": 1769},
+    "runtime": {"init": 10},
+    "handler": {"work": {"dist": "lognormal", "p50_ms": 3, "p99_ms": 30}},
+    "variants": [
+      {"name": "bare"},
+      {"name": "fixed", "stages": [{"type": "js_shim", "per_invoke": 1}]},
+      {"name": "noisy", "stages": [{"type": "js_shim",
+                                    "per_invoke": {"dist": "uniform", "min_ms": 0, "max_ms": 4}}]}
+    ],
+    "work": {"cold_starts": 2, "warm_invokes": 10}
+  })");
+  auto parsed = parse_scenario(spec, ".");
+  const Scenario& s = std::get<Scenario>(parsed);
+  const SimResult modeled = simulate(s, {}, s.seed);
+  std::vector<SimResult> reseeded;
+  for (std::uint64_t i = 1; i <= spread_seeds; ++i) {
+    reseeded.push_back(simulate(s, {}, s.seed + i));
+  }
+  const Validation v = compare(s, {}, modeled, shifted(modeled, {Phase::warm}, 0us), reseeded);
+  CHECK(v.reseeded == spread_seeds);
+  REQUIRE(v.runs.size() == 3);
+  // 20 warm invokes of a lognormal handler: its p50 moves by tenths of a ms from seed to seed.
+  const Duration bare_sd = v.runs[0].phases[0].p50_seed_sd;
+  CHECK(bare_sd > 100us);
+  CHECK(bare_sd < 3ms);
+  // The shared handler draws cancel out of an overhead: a constant stage's is exactly steady, a
+  // random one's is not.
+  REQUIRE(v.overheads.size() == 2);
+  CHECK(v.overheads[0].variant == "fixed");
+  CHECK(v.overheads[0].seed_sd == 0us);
+  CHECK(v.overheads[1].variant == "noisy");
+  CHECK(v.overheads[1].seed_sd > 0us);
+  const std::string md = validation_markdown(v);
+  CHECK(md.find("| fixed | warm | +1.000 | +1.000 | +0.000 (+0.0%) | ±0.000 | yes |") !=
+        std::string::npos);
+  CHECK(md.find("- Seed sd: the modeled p50's (or overhead's) standard deviation over 20 other "
+                "seeds") != std::string::npos);
+  CHECK(validation_json(v)["overheads"][1]["seed_sd_ms"].get<double>() > 0);
 }
