@@ -58,8 +58,9 @@ void RuntimeActor::deliver(Instant now, const core::Invoke& invoke, std::uint64_
     } else if (const auto* server = std::get_if<HttpServer>(&s)) {
       pre += stage_cost(i, server->per_invoke) + calibration_.http_hop;
       if (server->base64) {
-        pre += calibration_.base64(payload_bytes);
-        response += calibration_.base64(scenario_.handler.response_bytes);
+        // Each body is encoded on one side of the hop and decoded on the other.
+        pre += 2 * calibration_.base64(payload_bytes);
+        response += 2 * calibration_.base64(scenario_.handler.response_bytes);
       }
     } else if (const auto* bridge = std::get_if<StreamingBridge>(&s)) {
       first_byte += stage_cost(i, bridge->first_byte);

@@ -3,7 +3,7 @@
 // through it, as launchers and web adapters do. Init waits for the server's startup, which the
 // launcher notices only at its next readiness poll; each invoke pays one loopback HTTP round trip
 // plus the proxy's own work, and, when the bridge re-encodes bodies, base64 of the payload and
-// the response.
+// the response, each encoded on one side of the hop and decoded on the other.
 //
 //   {"type": "http_server", "startup": {"dist": "lognormal", "p50_ms": 80, "p99_ms": 160},
 //    "poll_interval_ms": 10, "per_invoke": 1.5, "base64": true}
