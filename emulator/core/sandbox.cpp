@@ -129,14 +129,13 @@ void Sandbox::dispatch() {
     return;
   }
   const Instant now = clock_.now();
-  Running r;
+  Running& r = current_.emplace();
   r.invoke = std::move(queue_.front());
   queue_.pop_front();
   r.started = now;
   r.deadline = now + config_.timeout;
   r.deadline_wall = clock_.wall_now() + config_.timeout;
   r.timer = arm(r.deadline);
-  current_ = std::move(r);
   set_phase(SandboxPhase::invoking);
   if (wants<StartRecord>()) {
     emit(StartRecord{clock_.wall_now(), current_->invoke->request_id, config_.version,
