@@ -34,21 +34,24 @@ std::string_view phase_meaning(Phase p) {
   return names[static_cast<std::size_t>(p)].meaning;
 }
 
+bool per_invoke(Phase p) {
+  switch (p) {
+    case Phase::pre_handler:
+    case Phase::handler:
+    case Phase::response:
+    case Phase::ttfb:
+    case Phase::post_invoke:
+    case Phase::duration:
+    case Phase::warm:
+      return true;
+    default:
+      return false;
+  }
+}
+
 void Samples::reserve(std::size_t cold_starts, std::size_t invokes) {
   for (std::size_t i = 0; i < phase_count; ++i) {
-    switch (phase_at(i)) {
-      case Phase::pre_handler:
-      case Phase::handler:
-      case Phase::response:
-      case Phase::ttfb:
-      case Phase::post_invoke:
-      case Phase::duration:
-      case Phase::warm:
-        by_phase[i].reserve(invokes);
-        break;
-      default:
-        by_phase[i].reserve(cold_starts);
-    }
+    by_phase[i].reserve(per_invoke(phase_at(i)) ? invokes : cold_starts);
   }
 }
 

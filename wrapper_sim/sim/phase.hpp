@@ -33,6 +33,8 @@ inline constexpr std::size_t phase_count = static_cast<std::size_t>(Phase::shutd
 
 [[nodiscard]] std::string_view phase_name(Phase p);
 [[nodiscard]] std::string_view phase_meaning(Phase p);
+// An invoke phase (one sample per invoke, or per warm invoke), not one of a cold start.
+[[nodiscard]] bool per_invoke(Phase p);
 [[nodiscard]] constexpr Phase phase_at(std::size_t i) {
   return static_cast<Phase>(i);
 }

@@ -45,24 +45,18 @@ std::vector<StageCost> stage_costs(const Stage& stage) {
 
 // Whether a phase's time includes costs spent `when`: a cold start has its Init and its invoke.
 bool includes(Phase p, When when) {
-  switch (p) {
-    case Phase::sandbox:
-    case Phase::extension_init:
-    case Phase::runtime_init:
-    case Phase::function_init:
-    case Phase::init:
-      return when == When::init;
-    case Phase::cold_start:
-      return when != When::shutdown;
-    case Phase::shutdown:
-      return when == When::shutdown;
-    default:
-      return when == When::invoke;
+  if (p == Phase::cold_start) {
+    return when != When::shutdown;
   }
+  if (p == Phase::shutdown) {
+    return when == When::shutdown;
+  }
+  return when == (per_invoke(p) ? When::invoke : When::init);
 }
 
-bool is_cpu(const costs::Cost* c) {
-  return c->kind == costs::Cost::Kind::cpu;
+// A cpu cost, in `phase` if one is given.
+bool burns(const StageCost& c, std::optional<Phase> phase) {
+  return c.cost->kind == costs::Cost::Kind::cpu && (!phase || includes(*phase, c.when));
 }
 
 // "+0.120 (+2.1%)": the difference, and its share of the model where the model is not zero.
@@ -187,9 +181,8 @@ bool agrees(Duration modeled, Duration measured) {
 bool stages_burn_cpu(const Variant& variant, std::optional<Phase> phase) {
   return std::any_of(variant.stages.begin(), variant.stages.end(), [&](const Stage& s) {
     const auto costs = stage_costs(s);
-    return std::any_of(costs.begin(), costs.end(), [&](const StageCost& c) {
-      return is_cpu(c.cost) && (!phase || includes(*phase, c.when));
-    });
+    return std::any_of(costs.begin(), costs.end(),
+                       [&](const StageCost& c) { return burns(c, phase); });
   });
 }
 
@@ -198,9 +191,7 @@ bool burns_cpu(const Scenario& scenario, const Variant& variant, std::optional<P
                             {&scenario.handler.init, When::init},
                             {&scenario.handler.work, When::invoke}};
   return std::any_of(std::begin(base), std::end(base),
-                     [&](const StageCost& c) {
-                       return is_cpu(c.cost) && (!phase || includes(*phase, c.when));
-                     }) ||
+                     [&](const StageCost& c) { return burns(c, phase); }) ||
          stages_burn_cpu(variant, phase);
 }
 
