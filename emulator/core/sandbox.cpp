@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <concepts>
 #include <cstdio>
 #include <cstring>
 #include <type_traits>
@@ -50,14 +51,30 @@ std::string seconds_2dp(std::chrono::milliseconds d) {
   return buf;
 }
 
+// A value built where it is stored: the conversion's result initializes its target in place
+// (guaranteed copy elision), so an Outcome is made inside its action rather than moved there.
+template <class Make>
+struct BuiltInPlace {
+  Make& make;
+  // NOLINTNEXTLINE(google-explicit-constructor): the implicit conversion is the point
+  operator std::invoke_result_t<Make&>() const { return make(); }
+};
+
 }  // namespace
+
+template <std::invocable MakeRecord>
+void Sandbox::emit(MakeRecord&& make) {
+  using R = std::invoke_result_t<MakeRecord&>;
+  if (!wants<R>()) {
+    return;
+  }
+  out_->actions.emplace_back(std::in_place_type<EmitRecord>, std::in_place_type<R>,
+                             BuiltInPlace<MakeRecord>{make});
+}
 
 template <class R>
 void Sandbox::emit(R&& record) {
-  if (!wants<std::remove_cvref_t<R>>()) {
-    return;
-  }
-  out_->actions.emplace_back(std::in_place_type<EmitRecord>, std::forward<R>(record));
+  emit([&] { return std::forward<R>(record); });
 }
 
 Sandbox::Sandbox(FunctionConfig config, const Clock& clock, MemoryMeter& meter, Outputs outputs)
@@ -164,13 +181,21 @@ void Sandbox::deliver() {
   }
 }
 
-void Sandbox::complete(Outcome outcome) {
+template <class MakeOutcome>
+void Sandbox::complete(MakeOutcome&& make) {
   Running& c = *current_;
+  const Outcome& outcome =
+      std::get<CompleteInvoke>(out_->actions.emplace_back(std::in_place_type<CompleteInvoke>,
+                                                          c.invoke->request_id,
+                                                          BuiltInPlace<MakeOutcome>{make}))
+          .outcome;
   c.completed = true;
   c.status = outcome.status;
   c.error_type = outcome.error_type;
-  out_->actions.emplace_back(std::in_place_type<CompleteInvoke>, c.invoke->request_id,
-                             std::move(outcome));
+}
+
+void Sandbox::complete(Outcome&& outcome) {
+  complete([&] { return std::move(outcome); });
 }
 
 // The runtime is done with the invoke: its next /next, a crash or a timeout (C66).
@@ -234,16 +259,18 @@ void Sandbox::finish_invoke() {
   }
   // Init time is billed since August 2025, so a cold start bills init plus duration (6.5).
   const std::optional<Duration> init = std::exchange(pending_init_duration_, std::nullopt);
-  emit(ReportRecord{.time = wall_now,
-                    .request_id = c.invoke->request_id,
-                    .status = c.status,
-                    .error_type = c.error_type,
-                    .duration = duration,
-                    .billed_duration_ms = ceil_ms(duration + init.value_or(Duration::zero())),
-                    .memory_size_mb = config_.memory_mb,
-                    .max_memory_used_mb = meter_.max_memory_used_mb(),
-                    .init_duration = init,
-                    .extension_overhead = extension_overhead});
+  emit([&] {
+    return ReportRecord{.time = wall_now,
+                        .request_id = c.invoke->request_id,
+                        .status = c.status,
+                        .error_type = c.error_type,
+                        .duration = duration,
+                        .billed_duration_ms = ceil_ms(duration + init.value_or(Duration::zero())),
+                        .memory_size_mb = config_.memory_mb,
+                        .max_memory_used_mb = meter_.max_memory_used_mb(),
+                        .init_duration = init,
+                        .extension_overhead = extension_overhead};
+  });
   current_.reset();
 }
 
@@ -454,7 +481,7 @@ void Sandbox::on(RuntimeResponse&& e) {
                                          std::to_string(max_buffered_response_bytes) + " bytes)."));
     return;
   }
-  complete(Outcome::success(std::move(e.body), std::move(e.content_type)));
+  complete([&] { return Outcome::success(std::move(e.body), std::move(e.content_type)); });
 }
 
 void Sandbox::on(RuntimeStreamStarted&& e) {

@@ -1,6 +1,9 @@
 #include "sim/simulator.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <iterator>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <tuple>
@@ -34,6 +37,8 @@ core::FunctionConfig function_config(const Scenario& s, const Variant& v) {
   f.memory_mb = s.memory_mb;
   f.timeout = s.timeout;
   f.runtime_version = s.runtime.name;
+  // The model has no processes to stop: a frozen environment and a waiting one are the same.
+  f.freeze = false;
   f.initialization_type = s.initialization == Initialization::provisioned
                               ? core::InitializationType::provisioned_concurrency
                               : core::InitializationType::on_demand;
@@ -134,6 +139,13 @@ class Run {
     queue_.push(at + delay + calibration_.invoke_overhead, Due::arrive);
   }
 
+  // The invoke's number, written over the last one's (no new string per invoke).
+  static void set_request_id(core::Invoke& invoke, std::uint64_t n) {
+    char digits[std::numeric_limits<std::uint64_t>::digits10 + 1];
+    const auto end = std::to_chars(std::begin(digits), std::end(digits), n).ptr;
+    invoke.request_id.assign(std::begin(digits), end);
+  }
+
   void fire(const Scheduled& s) {
     const Instant now = clock_.now();
     switch (s.what) {
@@ -141,9 +153,12 @@ class Run {
         send(core::InitRequested{true}, "an Init ahead of need");
         break;
       case Due::arrive: {
-        auto in = std::make_shared<core::Invoke>();
-        in->request_id = std::to_string(++invokes_);
-        send(core::InvokeArrived{std::move(in)}, "an invoke");
+        // The core lets go of an invoke when it ends, so one Invoke serves them all in turn.
+        if (invoke_.use_count() != 1) {
+          invoke_ = std::make_shared<core::Invoke>();
+        }
+        set_request_id(*invoke_, ++invokes_);
+        send(core::Event(std::in_place_type<core::InvokeArrived>, invoke_), "an invoke");
         break;
       }
       case Due::runtime_next:
@@ -154,10 +169,11 @@ class Run {
         break;
       case Due::runtime_response:
         if (runtime_.current(s.arg)) {
-          core::RuntimeResponse r;
+          core::Event e(std::in_place_type<core::RuntimeResponse>);
+          auto& r = std::get<core::RuntimeResponse>(e);
           r.request_id = runtime_.request_id();
           r.size = runtime_.response_bytes();
-          send(std::move(r), "the runtime's /response");
+          send(std::move(e), "the runtime's /response");
         }
         break;
       case Due::stream_start:
@@ -328,7 +344,8 @@ class Run {
   RuntimeActor runtime_;
   std::vector<ExtensionActor> extensions_;
   std::unique_ptr<core::Sandbox> box_;
-  core::Result result_;  // the core's answer to the last event, its buffer reused
+  std::shared_ptr<core::Invoke> invoke_;  // the invoke being sent, reused once the core is done
+  core::Result result_;                   // the core's answer to the last event, its buffer reused
   // The core's timers: a handful at most, so a vector (a map allocated a node per invoke).
   std::vector<std::pair<core::TimerId, Instant>> armed_;
   std::uint64_t epoch_ = 0;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <variant>
 
 #include "lambda_emu/core/events.hpp"
@@ -60,6 +61,11 @@ struct CancelTimer {
   TimerId id;
 };
 struct EmitRecord {
+  // Built in place: the core makes the record inside its action.
+  template <class R, class... Args>
+  explicit EmitRecord(std::in_place_type_t<R> kind, Args&&... args)
+      : record(kind, std::forward<Args>(args)...) {}
+
   Record record;
 };
 // For the lifecycle trace: an actor ("sandbox", "runtime") changed state.

@@ -11,6 +11,7 @@
 //   auto r = box.handle(InvokeArrived{std::move(invoke)});   // -> SpawnRuntime, EmitRecord...
 //   r = box.handle(RuntimeNext{});                            // -> DeliverInvoke, ...
 //   r = box.handle(RuntimeResponse{id, body});                // -> CompleteInvoke, ...
+#include <concepts>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -144,7 +145,11 @@ class Sandbox {
                    Duration grace = Duration::zero());
   void dispatch();
   void deliver();
-  void complete(Outcome outcome);
+  // The invoke's one outcome, for its caller: make() builds it in its CompleteInvoke (a warm
+  // invoke's outcome would otherwise be most of what the simulator moves).
+  template <class MakeOutcome>
+  void complete(MakeOutcome&& make);
+  void complete(Outcome&& outcome);
   void emit_runtime_done();
   void try_finish_invoke();
   void finish_invoke();
@@ -173,8 +178,11 @@ class Sandbox {
   void signal(ProcessRef process, Signal sig);
   TimerId arm(Instant at);
   void cancel(TimerId& id);
-  // Builds the record in its action, without moves on the way (millions in the simulator), if
-  // the driver listens to its kind. Records that take work to build check wants<R>() first.
+  // Emits a record if the driver listens to its kind. make() builds it inside its action, and
+  // only then (a warm invoke's REPORT, millions in the simulator, is never moved or built in
+  // vain); emit(record) moves a finished one there.
+  template <std::invocable MakeRecord>
+  void emit(MakeRecord&& make);
   template <class R>
   void emit(R&& record);
   template <class R>
