@@ -4,7 +4,7 @@
 
 namespace lambda_emu::core {
 
-Outcome Outcome::success(std::string body, std::string content_type) {
+Outcome Outcome::success(std::string&& body, std::string&& content_type) {
   return Outcome{.kind = Kind::success,
                  .status = Status::success,
                  .body = std::move(body),
@@ -13,8 +13,8 @@ Outcome Outcome::success(std::string body, std::string content_type) {
                  .error_message = {}};
 }
 
-Outcome Outcome::function_error(std::string body, std::string content_type,
-                                std::string error_type) {
+Outcome Outcome::function_error(std::string&& body, std::string&& content_type,
+                                std::string&& error_type) {
   return Outcome{.kind = Kind::function_error,
                  .status = Status::error,
                  .body = std::move(body),

@@ -553,7 +553,8 @@ void Sandbox::on(RuntimeInitError&& e) {
   set_runtime(RuntimeState::init_error);
   std::string type = sanitize_error_type(e.error_type);
   // The caller of the invoke this init belongs to gets the posted body (C20).
-  Outcome outcome = Outcome::function_error(std::move(e.body), std::move(e.content_type), type);
+  Outcome outcome =
+      Outcome::function_error(std::move(e.body), std::move(e.content_type), std::string(type));
   init_failed(Status::error, std::move(type), std::move(outcome), answer_grace);
 }
 

@@ -279,7 +279,8 @@ net::awaitable<void> FunctionHost::buffer_stream(std::string request_id,
   const ResponseStream::End& end = stream->end();
   core::Outcome o;
   if (!end.error_type.empty()) {
-    o = core::Outcome::function_error(end.error_body, "application/json", end.error_type);
+    o = core::Outcome::function_error(std::string(end.error_body), "application/json",
+                                      std::string(end.error_type));
   } else if (size > core::max_buffered_response_bytes) {
     o = core::Outcome::platform_error(core::Status::error, "Function.ResponseSizeTooLarge",
                                       "Response payload size (" + std::to_string(size) +

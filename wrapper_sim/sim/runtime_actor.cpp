@@ -1,5 +1,7 @@
 #include "sim/runtime_actor.hpp"
 
+#include <utility>
+
 namespace lambda_emu::wrapper_sim {
 
 RuntimeActor::RuntimeActor(const Scenario& scenario, const Variant& variant,
@@ -45,8 +47,9 @@ void RuntimeActor::spawn(Instant now, core::Generation generation) {
   queue_.push(now + runtime_init + function_init, Due::runtime_next, 0, generation);
 }
 
-void RuntimeActor::deliver(Instant now, const core::Invoke& invoke, std::uint64_t payload_bytes) {
-  request_id_ = invoke.request_id;
+void RuntimeActor::deliver(Instant now, std::shared_ptr<const core::Invoke> invoke,
+                           std::uint64_t payload_bytes) {
+  invoke_ = std::move(invoke);
   Duration pre{0};
   Duration response{0};
   Duration first_byte{0};
@@ -92,6 +95,7 @@ void RuntimeActor::deliver(Instant now, const core::Invoke& invoke, std::uint64_
 void RuntimeActor::signal(Instant now) {
   if (alive_) {
     alive_ = false;
+    invoke_.reset();
     queue_.push(now + calibration_.process_exit, Due::runtime_exit, 0, generation_);
   }
 }

@@ -11,6 +11,7 @@
 //             chunks with their cost; then /next at once
 //
 // Its calls come back through the EventQueue; the simulator turns them into lifecycle events.
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -29,7 +30,8 @@ class RuntimeActor {
                Streams& streams, EventQueue& queue, Samples& samples);
 
   void spawn(Instant now, core::Generation generation);
-  void deliver(Instant now, const core::Invoke& invoke, std::uint64_t payload_bytes);
+  void deliver(Instant now, std::shared_ptr<const core::Invoke> invoke,
+               std::uint64_t payload_bytes);
   // Any signal ends it at once: the model's runtime has nothing to clean up.
   void signal(Instant now);
 
@@ -38,11 +40,14 @@ class RuntimeActor {
     return alive_ && generation == generation_;
   }
   [[nodiscard]] core::Generation generation() const { return generation_; }
-  [[nodiscard]] const std::string& request_id() const { return request_id_; }
+  [[nodiscard]] const std::string& request_id() const { return invoke_->request_id; }
   // When the response to the invoke being handled is out (its last byte).
   [[nodiscard]] std::optional<Instant> response_end() const { return response_end_; }
   [[nodiscard]] std::uint64_t response_bytes() const { return response_bytes_; }
-  void next_called() { response_end_.reset(); }
+  void next_called() {
+    response_end_.reset();
+    invoke_.reset();
+  }
 
  private:
   [[nodiscard]] Duration stage_cost(std::size_t stage, const costs::Cost& cost);
@@ -60,7 +65,9 @@ class RuntimeActor {
 
   core::Generation generation_ = 0;
   bool alive_ = false;
-  std::string request_id_;
+  // The invoke being handled, until the next /next: held, not copied, and let go of then so
+  // the simulator can reuse it.
+  std::shared_ptr<const core::Invoke> invoke_;
   std::optional<Instant> response_end_;
 };
 

@@ -1,11 +1,9 @@
 #include "sim/simulator.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <iterator>
-#include <limits>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -139,11 +137,17 @@ class Run {
     queue_.push(at + delay + calibration_.invoke_overhead, Due::arrive);
   }
 
-  // The invoke's number, written over the last one's (no new string per invoke).
-  static void set_request_id(core::Invoke& invoke, std::uint64_t n) {
-    char digits[std::numeric_limits<std::uint64_t>::digits10 + 1];
-    const auto end = std::to_chars(std::begin(digits), std::end(digits), n).ptr;
-    invoke.request_id.assign(std::begin(digits), end);
+  // The next invoke's id, its number in decimal: the last one's counted up in place (no new
+  // string per invoke).
+  static void count_up(std::string& digits) {
+    for (auto d = digits.rbegin(); d != digits.rend(); ++d) {
+      if (*d != '9') {
+        ++*d;
+        return;
+      }
+      *d = '0';
+    }
+    digits.insert(digits.begin(), '1');
   }
 
   void fire(const Scheduled& s) {
@@ -155,9 +159,14 @@ class Run {
       case Due::arrive: {
         // The core lets go of an invoke when it ends, so one Invoke serves them all in turn.
         if (invoke_.use_count() != 1) {
-          invoke_ = std::make_shared<core::Invoke>();
+          auto fresh = std::make_shared<core::Invoke>();
+          if (invoke_) {
+            fresh->request_id = invoke_->request_id;
+          }
+          invoke_ = std::move(fresh);
         }
-        set_request_id(*invoke_, ++invokes_);
+        count_up(invoke_->request_id);
+        ++invokes_;
         send(core::Event(std::in_place_type<core::InvokeArrived>, invoke_), "an invoke");
         break;
       }
@@ -255,43 +264,45 @@ class Run {
 
   void apply(core::Action& action) {
     const Instant now = clock_.now();
-    std::visit(
-        overloaded{
-            [&](core::Spawn& a) {
-              if (a.process.is_runtime()) {
-                runtime_.spawn(now, a.process.generation);
-              } else {
-                extensions_[a.process.index].spawn(now, a.process.generation);
-              }
-            },
-            [&](core::SignalProcess& a) {
-              if (a.process.is_runtime()) {
-                runtime_.signal(now);
-              } else {
-                extensions_[a.process.index].signal(now);
-              }
-            },
-            [&](core::DeliverInvoke& a) { runtime_.deliver(now, *a.invoke, payload_bytes_); },
-            [&](core::DeliverExtensionEvent& a) {
-              auto x = std::find_if(extensions_.begin(), extensions_.end(),
-                                    [&](const auto& e) { return e.identifier() == a.identifier; });
-              if (a.event.kind == core::ExtensionEvent::Kind::invoke) {
-                x->invoked();
-              } else {
-                x->shut_down(now);
-              }
-            },
-            [&](core::StartStream&) { first_byte_ = now; },
-            [&](core::CompleteInvoke&) { answered(now); },
-            [&](core::ArmTimer& a) { armed_.emplace_back(a.id, a.at); },
-            [&](core::CancelTimer& a) {
-              std::erase_if(armed_, [&](const auto& t) { return t.first == a.id; });
-            },
-            [&](core::EmitRecord& a) { record(a.record); },
-            [&](core::Stopped&) { sandbox_done_ = true; },
-            [](auto&) {},  // Freeze, Thaw, Transition: nothing takes time in the model
-        },
-        action);
+    std::visit(overloaded{
+                   [&](core::Spawn& a) {
+                     if (a.process.is_runtime()) {
+                       runtime_.spawn(now, a.process.generation);
+                     } else {
+                       extensions_[a.process.index].spawn(now, a.process.generation);
+                     }
+                   },
+                   [&](core::SignalProcess& a) {
+                     if (a.process.is_runtime()) {
+                       runtime_.signal(now);
+                     } else {
+                       extensions_[a.process.index].signal(now);
+                     }
+                   },
+                   [&](core::DeliverInvoke& a) {
+                     runtime_.deliver(now, std::move(a.invoke), payload_bytes_);
+                   },
+                   [&](core::DeliverExtensionEvent& a) {
+                     auto x = std::find_if(
+                         extensions_.begin(), extensions_.end(),
+                         [&](const auto& e) { return e.identifier() == a.identifier; });
+                     if (a.event.kind == core::ExtensionEvent::Kind::invoke) {
+                       x->invoked();
+                     } else {
+                       x->shut_down(now);
+                     }
+                   },
+                   [&](core::StartStream&) { first_byte_ = now; },
+                   [&](core::CompleteInvoke&) { answered(now); },
+                   [&](core::ArmTimer& a) { armed_.emplace_back(a.id, a.at); },
+                   [&](core::CancelTimer& a) {
+                     std::erase_if(armed_, [&](const auto& t) { return t.first == a.id; });
+                   },
+                   [&](core::EmitRecord& a) { record(a.record); },
+                   [&](core::Stopped&) { sandbox_done_ = true; },
+                   [](auto&) {},  // Freeze, Thaw, Transition: nothing takes time in the model
+               },
+               action);
   }
 
   void answered(Instant now) {

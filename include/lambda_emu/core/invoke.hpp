@@ -53,9 +53,9 @@ struct Outcome {
   std::string stream_error_type =
       {};  // a stream's error trailer as the runtime sent it (unsanitized)
 
-  [[nodiscard]] static Outcome success(std::string body, std::string content_type);
-  [[nodiscard]] static Outcome function_error(std::string body, std::string content_type,
-                                              std::string error_type);
+  [[nodiscard]] static Outcome success(std::string&& body, std::string&& content_type);
+  [[nodiscard]] static Outcome function_error(std::string&& body, std::string&& content_type,
+                                              std::string&& error_type);
   // Builds the {"errorType","errorMessage"} body that Lambda sends for its own errors.
   [[nodiscard]] static Outcome platform_error(Status status, std::string error_type,
                                               std::string message);
