@@ -72,16 +72,24 @@ std::string difference(Duration modeled, Duration measured) {
   return text;
 }
 
+// The mean, truncated to the nanosecond.
+Duration mean_of(const std::vector<Duration>& values) {
+  if (values.empty()) {
+    return Duration::zero();
+  }
+  double sum = 0;
+  for (const Duration d : values) {
+    sum += static_cast<double>(d.count());
+  }
+  return Duration(static_cast<Duration::rep>(sum / static_cast<double>(values.size())));
+}
+
 // The sample standard deviation, truncated to the nanosecond; zero for fewer than two.
 Duration standard_deviation(const std::vector<Duration>& values) {
   if (values.size() < 2) {
     return Duration::zero();
   }
-  double mean = 0;
-  for (const Duration d : values) {
-    mean += static_cast<double>(d.count());
-  }
-  mean /= static_cast<double>(values.size());
+  const double mean = static_cast<double>(mean_of(values).count());
   double sum = 0;
   for (const Duration d : values) {
     const double x = static_cast<double>(d.count()) - mean;
@@ -89,6 +97,23 @@ Duration standard_deviation(const std::vector<Duration>& values) {
   }
   return Duration(
       static_cast<Duration::rep>(std::sqrt(sum / static_cast<double>(values.size() - 1))));
+}
+
+// What the model expects a run of this size to show: each statistic's mean over the seeds.
+Stats expected(const std::vector<Stats>& per_seed) {
+  auto mean_of_field = [&](Duration Stats::*field) {
+    std::vector<Duration> values;
+    for (const Stats& s : per_seed) {
+      values.push_back(s.*field);
+    }
+    return mean_of(values);
+  };
+  return Stats{.n = per_seed.empty() ? 0 : per_seed.front().n,
+               .mean = mean_of_field(&Stats::mean),
+               .p50 = mean_of_field(&Stats::p50),
+               .p90 = mean_of_field(&Stats::p90),
+               .p99 = mean_of_field(&Stats::p99),
+               .max = mean_of_field(&Stats::max)};
 }
 
 // "±0.840", or "-" when not computed.
@@ -227,18 +252,30 @@ std::size_t Validation::agreeing_rows() const {
 Validation compare(const Scenario& scenario, const Calibration& calibration,
                    const SimResult& modeled, const std::vector<RunResult>& measured,
                    const std::vector<SimResult>& reseeded) {
-  // The p50 of one phase of one variant and payload size, under each other seed.
-  auto reseeded_p50s = [&](const std::string& variant, std::uint64_t payload, Phase p) {
-    std::vector<Duration> p50s;
-    for (const SimResult& r : reseeded) {
-      const auto run = std::find_if(r.runs.begin(), r.runs.end(), [&](const RunResult& x) {
+  // The model under the scenario's seed and every other one, each with the same work.
+  std::vector<const SimResult*> seeds{&modeled};
+  for (const SimResult& r : reseeded) {
+    seeds.push_back(&r);
+  }
+  // One phase of one variant and payload size, summarized under each seed that has it.
+  auto per_seed = [&](const std::string& variant, std::uint64_t payload, Phase p) {
+    std::vector<Stats> stats;
+    for (const SimResult* r : seeds) {
+      const auto run = std::find_if(r->runs.begin(), r->runs.end(), [&](const RunResult& x) {
         return x.variant == variant && x.payload_bytes == payload;
       });
-      if (run != r.runs.end()) {
-        p50s.push_back(summarize(run->samples.of(p)).p50);
+      if (run != r->runs.end()) {
+        stats.push_back(summarize(run->samples.of(p)));
       }
     }
-    return p50s;
+    return stats;
+  };
+  auto p50s = [](const std::vector<Stats>& stats) {
+    std::vector<Duration> values;
+    for (const Stats& s : stats) {
+      values.push_back(s.p50);
+    }
+    return values;
   };
   Validation v;
   v.scenario = scenario.name;
@@ -248,11 +285,11 @@ Validation compare(const Scenario& scenario, const Calibration& calibration,
   v.calibration = calibration;
   v.reseeded = reseeded.size();
   for (const RunResult& real : measured) {
-    const auto model = std::find_if(modeled.runs.begin(), modeled.runs.end(), [&](const auto& r) {
+    const bool in_model = std::any_of(modeled.runs.begin(), modeled.runs.end(), [&](const auto& r) {
       return r.variant == real.variant && r.payload_bytes == real.payload_bytes;
     });
     const Variant* variant = scenario.variant(real.variant);
-    if (model == modeled.runs.end() || variant == nullptr) {
+    if (!in_model || variant == nullptr) {
       v.failures.push_back("no modeled run for " + real.variant + " at " +
                            std::to_string(real.payload_bytes) + " B");
       continue;
@@ -261,10 +298,10 @@ Validation compare(const Scenario& scenario, const Calibration& calibration,
     for (std::size_t i = 0; i < phase_count; ++i) {
       const Phase p = phase_at(i);
       if (!real.samples.of(p).empty()) {
+        const std::vector<Stats> model = per_seed(real.variant, real.payload_bytes, p);
         run.phases.push_back(
-            {p, !burns_cpu(scenario, *variant, p), summarize(model->samples.of(p)),
-             summarize(real.samples.of(p)),
-             standard_deviation(reseeded_p50s(real.variant, real.payload_bytes, p))});
+            {p, !burns_cpu(scenario, *variant, p), expected(model), summarize(real.samples.of(p)),
+             v.reseeded == 0 ? Duration::zero() : standard_deviation(p50s(model))});
       }
     }
     v.runs.push_back(std::move(run));
@@ -282,15 +319,16 @@ Validation compare(const Scenario& scenario, const Calibration& calibration,
       const auto base = std::find_if(bare->phases.begin(), bare->phases.end(),
                                      [&](const PhaseComparison& b) { return b.phase == p.phase; });
       if (base != bare->phases.end()) {
-        const auto wrapper_p50s = reseeded_p50s(run.variant, run.payload_bytes, p.phase);
-        const auto bare_p50s = reseeded_p50s("bare", run.payload_bytes, p.phase);
+        // Paired under each seed: the wrapper and bare see the same handler draws.
+        const auto wrapper_p50s = p50s(per_seed(run.variant, run.payload_bytes, p.phase));
+        const auto bare_p50s = p50s(per_seed("bare", run.payload_bytes, p.phase));
         std::vector<Duration> overheads;
         for (std::size_t i = 0; i < std::min(wrapper_p50s.size(), bare_p50s.size()); ++i) {
           overheads.push_back(wrapper_p50s[i] - bare_p50s[i]);
         }
-        v.overheads.push_back({run.variant, run.payload_bytes, p.phase, judged,
-                               p.modeled.p50 - base->modeled.p50,
-                               p.measured.p50 - base->measured.p50, standard_deviation(overheads)});
+        v.overheads.push_back({run.variant, run.payload_bytes, p.phase, judged, mean_of(overheads),
+                               p.measured.p50 - base->measured.p50,
+                               v.reseeded == 0 ? Duration::zero() : standard_deviation(overheads)});
       }
     }
   }
@@ -338,6 +376,7 @@ ordered_json validation_json(const Validation& v) {
             {"payload_bytes", v.work.payload_bytes},
             {"think_ms", milliseconds(v.work.think)}}},
           {"seed", v.seed},
+          {"model_seeds", v.reseeded + 1},
           {"calibration", v.calibration.to_json()},
           {"bar", {{"share", agreement_share}, {"floor_ms", milliseconds(agreement_floor)}}},
           {"runs", std::move(runs)},
@@ -363,13 +402,17 @@ std::string validation_markdown(const Validation& v) {
       "what the machine does to both alike cancels out of them. Judged in the phases where the "
       "wrapper's own stages spend sleep costs only.\n";
   if (v.reseeded == 0) {
-    md += "- Seed sd: not computed.\n";
+    md += "- Model: the scenario's seed alone. Seed sd: not computed.\n";
   } else {
-    md += "- Seed sd: the modeled p50's (or overhead's) standard deviation over " +
-          std::to_string(v.reseeded) +
-          " other seeds with the same work, how far sampling alone moves it. The measurement "
-          "draws samples of its own, so a difference within about 1.4 sd (the two together) "
-          "can be sampling alone.\n";
+    const std::string seeds = std::to_string(v.reseeded + 1);
+    md +=
+        "- Model: what the model expects a run of this size to show. Each modeled p50, p99 "
+        "and overhead is the mean over " +
+        seeds + " seeds (the scenario's and " + std::to_string(v.reseeded) +
+        " others), each with the measured work: one seed's draw alone can sit well off it.\n";
+    md += "- Seed sd: how far one seed's p50 (or overhead) moves around that, over the " + seeds +
+          " seeds. The measurement is one such run, so a difference within about 2 sd can be "
+          "sampling alone.\n";
   }
   for (const std::string& n : v.notes) {
     md += "- " + n + ".\n";

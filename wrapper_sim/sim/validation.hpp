@@ -60,10 +60,12 @@ inline constexpr Duration agreement_floor{500'000};
 struct PhaseComparison {
   Phase phase = Phase::cold_start;
   bool judged = true;  // no cpu cost in this phase's time
+  // What the model expects of a run this size: each statistic's mean over the seeds, each seed
+  // modeling the measured work (n is one seed's).
   Stats modeled;
   Stats measured;
-  // The modeled p50's standard deviation over other seeds, the same work: how far one run's
-  // p50 moves from sampling alone (the measurement's as much again).
+  // One seed's p50's standard deviation over the seeds: how far one run's p50 moves from
+  // sampling alone, the measurement's too.
   Duration p50_seed_sd{0};
 
   [[nodiscard]] bool p50_agrees() const { return agrees(modeled.p50, measured.p50); }
@@ -87,9 +89,9 @@ struct OverheadComparison {
   std::uint64_t payload_bytes = 0;
   Phase phase = Phase::cold_start;
   bool judged = true;
-  Duration modeled{0};
+  Duration modeled{0};  // the mean over the seeds of each one's paired overhead
   Duration measured{0};
-  Duration seed_sd{0};  // the modeled overhead's, as PhaseComparison::p50_seed_sd
+  Duration seed_sd{0};  // one seed's overhead's, as PhaseComparison::p50_seed_sd
 
   [[nodiscard]] bool agrees() const { return wrapper_sim::agrees(modeled, measured); }
 };
@@ -100,7 +102,7 @@ struct Validation {
   Work work;
   std::uint64_t seed = 0;
   Calibration calibration;
-  std::size_t reseeded = 0;                   // other seeds modeled for the spreads
+  std::size_t reseeded = 0;                   // other seeds modeled beside the scenario's
   std::vector<RunComparison> runs;            // by payload size, then variant
   std::vector<OverheadComparison> overheads;  // every wrapper's measured phases, in that order
   std::vector<std::string> notes;  // how the two runs differ by design, what was left out
@@ -117,12 +119,13 @@ struct Validation {
 // Every phase the measurement has samples of, for every measured run (matched to the modeled run
 // of the same variant and payload size), in phase order; and each wrapper's overhead over the
 // measured bare of its payload size, in the phases both have. `reseeded`: the same model under
-// other seeds, for the seed-to-seed spreads (none: not computed).
+// other seeds; the modeled figures are the means over `modeled` and them, beside their spreads
+// (none: `modeled` alone, no spreads).
 [[nodiscard]] Validation compare(const Scenario& scenario, const Calibration& calibration,
                                  const SimResult& modeled, const std::vector<RunResult>& measured,
                                  const std::vector<SimResult>& reseeded = {});
 
-// How many other seeds `lambda-emu validate` models for the spreads.
+// How many other seeds `lambda-emu validate` models beside the scenario's.
 inline constexpr std::uint64_t spread_seeds = 20;
 
 [[nodiscard]] nlohmann::ordered_json validation_json(const Validation& v);

@@ -225,7 +225,7 @@ TEST_CASE("validation: the report as Markdown and JSON") {
                 "43.000 | +1.000 (+2.4%) | cpu: not judged |") != std::string::npos);
   CHECK(md.find("| parser | warm | 2 / 2 | 2.000 | 3.000 | +1.000 (+50.0%) | - | 2.000 | 3.000 | "
                 "+1.000 (+50.0%) | no: p50, p99 |") != std::string::npos);
-  CHECK(md.find("- Seed sd: not computed.") != std::string::npos);
+  CHECK(md.find("- Model: the scenario's seed alone. Seed sd: not computed.") != std::string::npos);
   CHECK(md.find("Judged rows (sleep costs): 5, agreeing at p50 and p99: 0.") != std::string::npos);
   CHECK(md.find("## Failures\n\n- parser: a cold start failed") != std::string::npos);
   CHECK(md.find("### Overhead over bare, payload 100 B (p50 minus bare's p50, ms)") !=
@@ -261,7 +261,14 @@ TEST_CASE("validation: the report as Markdown and JSON") {
   CHECK(j["judged_overheads"] == 1);
 }
 
-TEST_CASE("validation: the model's own seed-to-seed spread is beside every p50 and overhead") {
+// A handler with a heavy tail, a constant stage and a random one, modeled under the scenario's
+// seed and spread_seeds others.
+struct Noisy {
+  Scenario scenario;
+  SimResult modeled;
+  std::vector<SimResult> reseeded;
+};
+Noisy noisy_model() {
   json spec = json::parse(R"({
     "name": "noisy",
     "function": {"memory_mb": 1769},
@@ -276,12 +283,16 @@ TEST_CASE("validation: the model's own seed-to-seed spread is beside every p50 a
     "work": {"cold_starts": 2, "warm_invokes": 10}
   })");
   auto parsed = parse_scenario(spec, ".");
-  const Scenario& s = std::get<Scenario>(parsed);
-  const SimResult modeled = simulate(s, {}, s.seed);
-  std::vector<SimResult> reseeded;
+  Noisy n{std::get<Scenario>(parsed), {}, {}};
+  n.modeled = simulate(n.scenario, {}, n.scenario.seed);
   for (std::uint64_t i = 1; i <= spread_seeds; ++i) {
-    reseeded.push_back(simulate(s, {}, s.seed + i));
+    n.reseeded.push_back(simulate(n.scenario, {}, n.scenario.seed + i));
   }
+  return n;
+}
+
+TEST_CASE("validation: the model's own seed-to-seed spread is beside every p50 and overhead") {
+  const auto [s, modeled, reseeded] = noisy_model();
   const Validation v = compare(s, {}, modeled, shifted(modeled, {Phase::warm}, 0us), reseeded);
   CHECK(v.reseeded == spread_seeds);
   REQUIRE(v.runs.size() == 3);
@@ -299,7 +310,34 @@ TEST_CASE("validation: the model's own seed-to-seed spread is beside every p50 a
   const std::string md = validation_markdown(v);
   CHECK(md.find("| fixed | warm | +1.000 | +1.000 | +0.000 (+0.0%) | ±0.000 | yes |") !=
         std::string::npos);
-  CHECK(md.find("- Seed sd: the modeled p50's (or overhead's) standard deviation over 20 other "
+  CHECK(md.find("- Seed sd: how far one seed's p50 (or overhead) moves around that, over the 21 "
                 "seeds") != std::string::npos);
   CHECK(validation_json(v)["overheads"][1]["seed_sd_ms"].get<double>() > 0);
+}
+
+TEST_CASE("validation: the model's figures are what it expects of a run this size") {
+  const auto [s, modeled, reseeded] = noisy_model();
+  const Validation v = compare(s, {}, modeled, shifted(modeled, {Phase::warm}, 0us), reseeded);
+  // By hand: each seed's warm p50 for bare, and noisy's overhead over it, averaged.
+  std::vector<const SimResult*> seeds{&modeled};
+  for (const SimResult& r : reseeded) {
+    seeds.push_back(&r);
+  }
+  Duration bare_sum{0};
+  Duration overhead_sum{0};
+  for (const SimResult* r : seeds) {
+    const Duration bare = summarize(r->runs[0].samples.of(Phase::warm)).p50;
+    bare_sum += bare;
+    overhead_sum += summarize(r->runs[2].samples.of(Phase::warm)).p50 - bare;
+  }
+  const auto count = static_cast<Duration::rep>(seeds.size());
+  const auto warm = std::find_if(v.runs[0].phases.begin(), v.runs[0].phases.end(),
+                                 [](const PhaseComparison& p) { return p.phase == Phase::warm; });
+  REQUIRE(warm != v.runs[0].phases.end());
+  CHECK(warm->modeled.p50 == bare_sum / count);
+  // Not the scenario seed's own draw, which the measurement is compared with nowhere.
+  CHECK(warm->modeled.p50 != summarize(modeled.runs[0].samples.of(Phase::warm)).p50);
+  CHECK(warm->modeled.n == 20);
+  REQUIRE(v.overheads.size() == 2);
+  CHECK(v.overheads[1].modeled == overhead_sum / count);
 }
