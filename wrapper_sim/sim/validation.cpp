@@ -72,16 +72,21 @@ std::string difference(Duration modeled, Duration measured) {
   return text;
 }
 
-// The mean, truncated to the nanosecond.
-Duration mean_of(const std::vector<Duration>& values) {
+// The mean in nanoseconds; zero for none.
+double mean_ns(const std::vector<Duration>& values) {
   if (values.empty()) {
-    return Duration::zero();
+    return 0;
   }
   double sum = 0;
   for (const Duration d : values) {
     sum += static_cast<double>(d.count());
   }
-  return Duration(static_cast<Duration::rep>(sum / static_cast<double>(values.size())));
+  return sum / static_cast<double>(values.size());
+}
+
+// The mean, truncated to the nanosecond.
+Duration mean_of(const std::vector<Duration>& values) {
+  return Duration(static_cast<Duration::rep>(mean_ns(values)));
 }
 
 // The sample standard deviation, truncated to the nanosecond; zero for fewer than two.
@@ -89,7 +94,7 @@ Duration standard_deviation(const std::vector<Duration>& values) {
   if (values.size() < 2) {
     return Duration::zero();
   }
-  const double mean = static_cast<double>(mean_of(values).count());
+  const double mean = mean_ns(values);
   double sum = 0;
   for (const Duration d : values) {
     const double x = static_cast<double>(d.count()) - mean;
@@ -97,6 +102,14 @@ Duration standard_deviation(const std::vector<Duration>& values) {
   }
   return Duration(
       static_cast<Duration::rep>(std::sqrt(sum / static_cast<double>(values.size() - 1))));
+}
+
+// A result's run of this variant and payload size, or null.
+const RunResult* find_run(const SimResult& r, const std::string& variant, std::uint64_t payload) {
+  const auto run = std::find_if(r.runs.begin(), r.runs.end(), [&](const RunResult& x) {
+    return x.variant == variant && x.payload_bytes == payload;
+  });
+  return run == r.runs.end() ? nullptr : &*run;
 }
 
 // What the model expects a run of this size to show: each statistic's mean over the seeds.
@@ -261,10 +274,7 @@ Validation compare(const Scenario& scenario, const Calibration& calibration,
   auto per_seed = [&](const std::string& variant, std::uint64_t payload, Phase p) {
     std::vector<Stats> stats;
     for (const SimResult* r : seeds) {
-      const auto run = std::find_if(r->runs.begin(), r->runs.end(), [&](const RunResult& x) {
-        return x.variant == variant && x.payload_bytes == payload;
-      });
-      if (run != r->runs.end()) {
+      if (const RunResult* run = find_run(*r, variant, payload)) {
         stats.push_back(summarize(run->samples.of(p)));
       }
     }
@@ -285,11 +295,8 @@ Validation compare(const Scenario& scenario, const Calibration& calibration,
   v.calibration = calibration;
   v.reseeded = reseeded.size();
   for (const RunResult& real : measured) {
-    const bool in_model = std::any_of(modeled.runs.begin(), modeled.runs.end(), [&](const auto& r) {
-      return r.variant == real.variant && r.payload_bytes == real.payload_bytes;
-    });
     const Variant* variant = scenario.variant(real.variant);
-    if (!in_model || variant == nullptr) {
+    if (find_run(modeled, real.variant, real.payload_bytes) == nullptr || variant == nullptr) {
       v.failures.push_back("no modeled run for " + real.variant + " at " +
                            std::to_string(real.payload_bytes) + " B");
       continue;
@@ -299,9 +306,8 @@ Validation compare(const Scenario& scenario, const Calibration& calibration,
       const Phase p = phase_at(i);
       if (!real.samples.of(p).empty()) {
         const std::vector<Stats> model = per_seed(real.variant, real.payload_bytes, p);
-        run.phases.push_back(
-            {p, !burns_cpu(scenario, *variant, p), expected(model), summarize(real.samples.of(p)),
-             v.reseeded == 0 ? Duration::zero() : standard_deviation(p50s(model))});
+        run.phases.push_back({p, !burns_cpu(scenario, *variant, p), expected(model),
+                              summarize(real.samples.of(p)), standard_deviation(p50s(model))});
       }
     }
     v.runs.push_back(std::move(run));
@@ -327,8 +333,7 @@ Validation compare(const Scenario& scenario, const Calibration& calibration,
           overheads.push_back(wrapper_p50s[i] - bare_p50s[i]);
         }
         v.overheads.push_back({run.variant, run.payload_bytes, p.phase, judged, mean_of(overheads),
-                               p.measured.p50 - base->measured.p50,
-                               v.reseeded == 0 ? Duration::zero() : standard_deviation(overheads)});
+                               p.measured.p50 - base->measured.p50, standard_deviation(overheads)});
       }
     }
   }
