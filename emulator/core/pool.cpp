@@ -15,6 +15,9 @@ Pool::Pool(FunctionConfig function, PoolConfig config, const Clock& clock, Meter
 
 PoolResult Pool::handle(PoolEvent&& event) {
   out_ = {};
+  // Room for an invoke's actions at once, as in Sandbox::handle: growing one step at a time
+  // moved every action along at each step.
+  out_.actions.reserve(16);
   std::visit([this](auto&& e) { on(std::move(e)); }, std::move(event));
   settle();
   return std::move(out_);
@@ -126,7 +129,7 @@ SandboxId Pool::create(InitializationType type) {
   FunctionConfig config = function_;
   config.initialization_type = type;
   Entry e;
-  e.box = std::make_unique<Sandbox>(std::move(config), clock_, meter);
+  e.box = std::make_unique<Sandbox>(std::move(config), clock_, meter, config_.outputs);
   e.provisioned = type == InitializationType::provisioned_concurrency;
   sandboxes_.emplace(id, std::move(e));
   return id;
@@ -172,7 +175,8 @@ void Pool::take(SandboxId id, std::shared_ptr<const Invoke>&& invoke) {
 // Feeds one sandbox and passes its actions on, its timers renamed to the pool's.
 void Pool::send(SandboxId id, Event&& event) {
   Entry& e = sandboxes_.at(id);
-  Result r = e.box->handle(std::move(event));
+  Result& r = from_sandbox_;
+  e.box->handle(std::move(event), r);
   if (r.refusal) {
     out_.refusal = std::move(r.refusal);
   }

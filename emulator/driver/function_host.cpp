@@ -6,6 +6,16 @@
 #include "driver/sandbox_host.hpp"
 
 namespace lambda_emu::driver {
+namespace {
+
+// Transitions are several actions an invoke: the core builds them only when they are shown.
+core::PoolConfig pool_config(core::PoolConfig pool, Emulator& emulator) {
+  pool.outputs = core::Outputs::all().with_transitions(
+      emulator.trace() != nullptr || emulator.log().should_log(spdlog::level::debug));
+  return pool;
+}
+
+}  // namespace
 
 FunctionHost::FunctionHost(Emulator& emulator, FunctionSpec spec, std::uint16_t runtime_api_port)
     : emulator_(emulator),
@@ -13,7 +23,7 @@ FunctionHost::FunctionHost(Emulator& emulator, FunctionSpec spec, std::uint16_t 
       runtime_api_port_(runtime_api_port),
       timers_(emulator.io_context(), emulator.clock(),
               [this](core::TimerId id) { handle(core::TimerFired{id}); }),
-      pool_(spec_.function, spec_.pool, emulator.clock(),
+      pool_(spec_.function, pool_config(spec_.pool, emulator), emulator.clock(),
             [this](core::SandboxId id) -> core::MemoryMeter& { return create_host(id); }),
       async_(emulator.config().async) {
   if (spec_.url_port) {

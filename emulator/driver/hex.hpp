@@ -1,5 +1,5 @@
 #pragma once
-// Lower-case hex digits of a number, zero-padded: request ids and log stream names.
+// Lower-case hex digits of a number, zero-padded: log stream names.
 #include <cstdint>
 #include <string>
 

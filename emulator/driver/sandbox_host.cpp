@@ -328,8 +328,7 @@ void SandboxHost::emit(const core::Record& record) {
 }
 
 void SandboxHost::transition(const core::Transition& t) {
-  SPDLOG_LOGGER_DEBUG(&log(), "[{} #{}] [{}] {} -> {}", spec_.function.name, id_, t.who(), t.from,
-                      t.to);
+  log().debug("[{} #{}] [{}] {} -> {}", spec_.function.name, id_, t.who(), t.from, t.to);
   if (tracing()) {  // transitions are many per invoke: no JSON unless it is written
     trace({{"kind", "transition"}, {"actor", t.who()}, {"from", t.from}, {"to", t.to}});
   }

@@ -90,8 +90,9 @@ struct Thaw {};
 struct Stopped {};
 
 // Which of the optional outputs, the records and the transitions, the driver listens to. The
-// emulator takes them all; the simulator only the few records it measures, and the core then
-// spends nothing building the rest (most of its work on a warm invoke).
+// emulator takes every record, and the transitions when it logs or traces them; the simulator
+// only the few records it measures. The core spends nothing building the rest (most of its work
+// on a warm invoke).
 class Outputs {
  public:
   [[nodiscard]] static constexpr Outputs all() { return Outputs(~0u, true); }
@@ -105,6 +106,7 @@ class Outputs {
     return (records_ & bit<R>()) != 0;
   }
   [[nodiscard]] constexpr bool transitions() const { return transitions_; }
+  [[nodiscard]] constexpr Outputs with_transitions(bool on) const { return Outputs(records_, on); }
 
  private:
   constexpr Outputs(unsigned records, bool transitions)

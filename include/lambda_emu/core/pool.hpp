@@ -44,6 +44,8 @@ struct PoolConfig {
   // sandbox initializes at once, ahead of need (initializationType on-demand, as Lambda does now
   // and then). Deterministic: 0.5 is every second cold start.
   double proactive = 0;
+  // What the driver listens to in every sandbox.
+  Outputs outputs = Outputs::all();
 };
 
 // --- events the pool takes besides InvokeArrived, StopRequested and TimerFired ---
@@ -144,7 +146,8 @@ class Pool {
   bool stopped_ = false;
   double proactive_credit_ = 0;  // the share of cold starts not yet given a proactive sandbox
 
-  PoolResult out_;  // the result of the event being handled
+  PoolResult out_;       // the result of the event being handled
+  Result from_sandbox_;  // a sandbox's answer inside send(), its buffer reused
 };
 
 }  // namespace lambda_emu::core

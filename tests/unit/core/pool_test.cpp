@@ -213,6 +213,27 @@ TEST_CASE("pool: each sandbox's timers are its own", "[core][pool][C53]") {
   REQUIRE(h.pool.sandbox(2)->phase() == SandboxPhase::ready);
 }
 
+TEST_CASE("pool: every sandbox gives the driver the outputs it listens to", "[core][pool]") {
+  PoolConfig quiet = limit(2);
+  quiet.outputs = Outputs::all().with_transitions(false);
+  STATIC_REQUIRE(Outputs::all().with_transitions(false).record<StartRecord>());
+  PoolHarness shown(limit(2));
+  PoolHarness hidden(quiet);
+  for (PoolHarness* h : {&shown, &hidden}) {
+    h->invoke("a");
+    h->invoke("b");
+    h->serve(1, "a");
+    h->serve(2, "b");
+  }
+  REQUIRE_FALSE(shown.all<Transition>().empty());
+  REQUIRE(hidden.all<Transition>().empty());
+  // Both sandboxes still report every invoke, and their callers get the same answers.
+  REQUIRE(hidden.records<ReportRecord>().size() == 2);
+  REQUIRE(hidden.records<StartRecord>().size() == 2);
+  REQUIRE(hidden.outcomes("b").at(0).outcome.kind == Outcome::Kind::success);
+  REQUIRE(hidden.actions.size() + shown.all<Transition>().size() == shown.actions.size());
+}
+
 TEST_CASE("pool: a stop answers what waits, shuts every sandbox down, then stops once",
           "[core][pool]") {
   PoolHarness h(limit(2, PoolConfig::AtLimit::queue));
