@@ -3,6 +3,8 @@
 // responses of the real API, beside RIE's path.
 #include <cstdint>
 #include <map>
+#include <regex>
+#include <set>
 
 #include <boost/crc.hpp>
 #include <catch2/catch.hpp>
@@ -37,6 +39,9 @@ TEST_CASE("invoke api: the function by name, partial ARN or full ARN, with its v
           "[integration][invoke-api]") {
   EmulatorProcess emu(named_runtime());
   const std::string event = R"({"do":"echo","n":1})";
+  // Lambda's request ids are random (version 4) UUIDs, a new one for every invoke.
+  const std::regex uuid_v4("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  std::set<std::string> ids;
   for (const std::string name : {"hello", "hello:$LATEST", "012345678912:function:hello",
                                  "arn%3Aaws%3Alambda%3Aus-east-1%3A012345678912%3Afunction%3Ahello",
                                  "hello?Qualifier=%24LATEST"}) {
@@ -47,8 +52,11 @@ TEST_CASE("invoke api: the function by name, partial ARN or full ARN, with its v
     CHECK(r.header("X-Amz-Executed-Version") == "$LATEST");
     CHECK_FALSE(r.has_header("X-Amz-Function-Error"));
     const std::string id = r.header("x-amzn-RequestId").value_or("?");
+    CHECK(std::regex_match(id, uuid_v4));
+    ids.insert(id);
     CHECK(emu.stdout_text().find("START RequestId: " + id) != std::string::npos);
   }
+  CHECK(ids.size() == 5);
   // RIE's path keeps working beside it.
   CHECK(invoke(emu, event).body == event);
 }
