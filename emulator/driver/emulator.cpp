@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/function_name.hpp"
+#include "driver/hex.hpp"
 #include "process/network_namespace.hpp"
 
 namespace lambda_emu::driver {
@@ -119,17 +120,13 @@ FunctionHost* Emulator::find(std::string_view name) {
 std::string Emulator::new_request_id() {
   const std::uint64_t a = (rng_() & 0xffffffffffff0fffull) | 0x0000000000004000ull;
   const std::uint64_t b = (rng_() & 0x3fffffffffffffffull) | 0x8000000000000000ull;
-  // The 32 digits of a and b in 8-4-4-4-12 groups, written in place: one string per invoke.
-  static constexpr char digits[] = "0123456789abcdef";
+  // 8-4-4-4-12 digits, written in place: one string per invoke.
   std::string id(36, '-');
-  std::size_t at = 0;
-  for (int i = 0; i < 32; ++i, ++at) {
-    if (at == 8 || at == 13 || at == 18 || at == 23) {
-      ++at;
-    }
-    const std::uint64_t word = i < 16 ? a : b;
-    id[at] = digits[(word >> (60 - 4 * (i % 16))) & 0xf];
-  }
+  put_hex(id, 0, a >> 32, 8);
+  put_hex(id, 9, a >> 16, 4);
+  put_hex(id, 14, a, 4);
+  put_hex(id, 19, b >> 48, 4);
+  put_hex(id, 24, b, 12);
   return id;
 }
 
