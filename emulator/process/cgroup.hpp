@@ -52,11 +52,12 @@ struct CgroupPlace {
 };
 
 struct CgroupSupport {
-  CgroupPlace cpu;        // the CPU quota
-  CgroupPlace memory;     // the hard limit, OOM kills, peak memory
-  CgroupPlace freezer;    // freeze() and thaw()
-  CgroupPlace cpu_usage;  // cpu_usage_ns(): v1 cpuacct.usage or v2 cpu.stat
-  std::string reason;     // which of cpu, memory and freezer are missing and why; empty: none
+  CgroupPlace cpu;           // the CPU quota
+  CgroupPlace memory;        // the hard limit, OOM kills, peak memory
+  CgroupPlace freezer;       // freeze() and thaw()
+  CgroupPlace cpu_usage;     // cpu_usage_ns(): v1 cpuacct.usage or v2 cpu.stat
+  std::string freezer_hold;  // v1: an empty group below freezer.parent, frozen while we run
+  std::string reason;        // which of cpu, memory and freezer are missing and why; empty: none
 
   [[nodiscard]] bool any() const {
     return cpu.version != CgroupVersion::none || memory.version != CgroupVersion::none ||
@@ -76,7 +77,8 @@ struct CgroupProbeOptions {
 [[nodiscard]] CgroupSupport probe_cgroups(spdlog::logger& log,
                                           const CgroupProbeOptions& options = {});
 
-// Removes the parent directories the probe made; those that still hold sandboxes stay.
+// Removes the freezer hold and the parent directories the probe made; those that still hold
+// sandboxes stay.
 void remove_cgroup_parents(const CgroupSupport& support);
 
 // The CPU share of one sandbox: quota_us of CPU time every period_us.
@@ -165,6 +167,7 @@ class SandboxCgroup {
   // freezer.state FROZEN/THAWED (v1) or cgroup.freeze 1/0 (v2).
   bool write_freezer(bool frozen, std::string& error);
   void kill_members() const;
+  void close_files() noexcept;
 
   CgroupVersion cpu_v_ = CgroupVersion::none, memory_v_ = CgroupVersion::none,
                 freezer_v_ = CgroupVersion::none, usage_v_ = CgroupVersion::none;
@@ -175,6 +178,7 @@ class SandboxCgroup {
   std::optional<CpuQuota> quota_;
   bool has_memsw_ = false;                 // v1 memory.memsw.limit_in_bytes (swap accounting)
   int peak_fd_ = -1;                       // v2 memory.peak: its reset applies to one open file
+  int freezer_fd_ = -1;                    // freezer.state or cgroup.freeze, written per invoke
   bool peak_resettable_ = false;           // peak_fd_ opened for writing
   mutable std::int64_t sampled_peak_ = 0;  // v2 without memory.peak
 };

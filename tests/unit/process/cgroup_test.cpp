@@ -397,6 +397,26 @@ TEST_CASE("cgroup: the v2 freezer alone, where v2 has no cpu or memory controlle
   check_freezer(s);
 }
 
+TEST_CASE("cgroup: a v1 freezer gets an empty group kept frozen, removed with the parents",
+          "[process][cgroup]") {
+  const auto& s = support();
+  if (s.freezer.version != CgroupVersion::v1) {
+    CHECK(s.freezer_hold.empty());
+    WARN("skipped: no v1 freezer");
+    return;
+  }
+  REQUIRE_FALSE(s.freezer_hold.empty());
+  CHECK(fs::path(s.freezer_hold).parent_path() == fs::path(s.freezer.parent));
+  CHECK(read(s.freezer_hold + "/freezer.state").starts_with("FROZEN"));
+  CHECK(read(s.freezer_hold + "/cgroup.procs").empty());
+
+  // Removed as at exit: only the hold here, the parent is still in use by the other tests.
+  process::CgroupSupport only_hold;
+  only_hold.freezer_hold = s.freezer_hold;
+  process::remove_cgroup_parents(only_hold);
+  CHECK_FALSE(fs::exists(s.freezer_hold));
+}
+
 TEST_CASE("cgroup: the quota and limit files hold the computed values", "[process][cgroup]") {
   const auto& s = support();
   if (s.cpu.version == CgroupVersion::none || s.memory.version == CgroupVersion::none) {
