@@ -43,7 +43,7 @@ options:
   --telemetry-iterations N
                         telemetry part: measured invokes per path (default 20000)
   --listener-delay MS   telemetry part: the listener answers each batch after MS (default 200)
-  --stream-runs N       streaming part: streamed 10 MiB responses per path (default 30)
+  --stream-runs N       streaming part: streamed 10 MiB responses per path (default 200)
   --pool-sizes LIST     pool part: sandboxes (--max-concurrency, and as many clients), e.g.
                         1,2,4,8 (the default)
   --pool-iterations N   pool part: measured invokes per client and round (default 6000)
@@ -219,7 +219,7 @@ Options parse_options(int argc, char** argv) {
     o.warmup = 20;
     o.cold_runs = 5;
     o.quick_scale = 0.1;
-    o.stream_runs = std::min<std::size_t>(o.stream_runs, 5);
+    o.stream_runs = std::min<std::size_t>(o.stream_runs, 20);
   }
   if (warmup)
     o.warmup = *warmup;

@@ -21,7 +21,7 @@ struct Options {
   std::optional<std::size_t> ext_iterations;        // per path and phase; default 3000
   std::optional<std::size_t> telemetry_iterations;  // per path; default 20000
   std::size_t listener_delay_ms = 200;              // the slow telemetry listener, per batch
-  std::size_t stream_runs = 30;                     // streamed 10 MiB responses per path
+  std::size_t stream_runs = 200;                    // streamed 10 MiB responses per path
   std::vector<std::size_t> pool_sizes{1, 2, 4, 8};  // sandboxes (and clients) of each pool run
   std::optional<std::size_t> pool_iterations;       // per client and round; default 6000
   std::size_t pool_rounds = 2;                      // alternately forward and backward over N

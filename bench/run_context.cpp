@@ -103,10 +103,15 @@ std::vector<pid_t> descendants_of(pid_t pid) {
 }
 
 void pin_emulator_children(const Context& ctx, const Child& emulator) {
-  if (!ctx.pinned || !emulator)
+  if (ctx.pinned)
+    pin_emulator_children(emulator, ctx.cpu_b);
+}
+
+void pin_emulator_children(const Child& emulator, const std::vector<int>& cpus) {
+  if (!emulator)
     return;
   for (const pid_t pid : descendants_of(emulator.pid))
-    pin_process(pid, ctx.cpu_b);
+    pin_process(pid, cpus);
 }
 
 std::size_t reap_leftovers() {

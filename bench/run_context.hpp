@@ -70,8 +70,9 @@ void stop_child(Child& child);
 std::vector<pid_t> descendants_of(pid_t pid);
 
 // With --pin: moves everything lambda-emu started (runtime, extensions) to the second CPU. Call
-// once they exist, i.e. after the first invoke.
+// once they exist, i.e. after the first invoke. The second form moves them to `cpus` in any case.
 void pin_emulator_children(const Context& ctx, const Child& emulator);
+void pin_emulator_children(const Child& emulator, const std::vector<int>& cpus);
 
 // With the bench as child subreaper, runtimes the emulator failed to stop become our children.
 // Kills and reaps them; returns how many were still alive after a short grace.

@@ -4,6 +4,7 @@
 #include <exception>
 #include <string>
 
+#include "child_process.hpp"
 #include "http_client.hpp"
 
 namespace bench {
@@ -18,23 +19,40 @@ double us(std::chrono::nanoseconds d) {
 StreamResult run_streaming(Context& ctx) {
   StreamResult result;
   result.runs = ctx.opt.stream_runs;
+  // Placed as --pin does, whatever the other parts do (stream_invokes.hpp says why); the client
+  // is this thread, its own placement put back at the end.
+  std::vector<int> cpu_a = ctx.cpu_a;
+  std::vector<int> cpu_b = ctx.cpu_b;
+  const std::vector<int> own_cpus = allowed_cpus();
+  if (!ctx.pinned && ctx.all_cpus.size() >= 2) {
+    cpu_a = {ctx.all_cpus[0]};
+    cpu_b = {ctx.all_cpus[1]};
+    result.pinned = pin_this_thread(cpu_a);
+  } else {
+    result.pinned = ctx.pinned;
+  }
   const std::vector<int> none;
   Child echo = start_floor_server(ctx, {"--serve-echo", "127.0.0.1:0"},
-                                  ctx.pinned ? ctx.cpu_b : none, "echo-server");
+                                  result.pinned ? cpu_b : none, "echo-server");
   Child relay;
   Child emulator;
   if (echo)
     relay = start_floor_server(ctx, {"--serve-relay", "127.0.0.1:0", echo.address},
-                               ctx.pinned ? ctx.cpu_a : none, "relay");
+                               result.pinned ? cpu_a : none, "relay");
   if (relay)
-    emulator = start_emulator(ctx, ctx.pinned ? ctx.cpu_a : none,
+    emulator = start_emulator(ctx, result.pinned ? cpu_a : none,
                               EmulatorLaunch{.opt_dir = {},
                                              .output_path = {},
                                              .options = {"--stream-throttle", "off"},
                                              .bootstrap = {}});
+  auto put_back = [&] {
+    if (result.pinned && !ctx.pinned)
+      pin_this_thread(own_cpus);
+  };
   if (!emulator) {
     stop_child(relay);
     stop_child(echo);
+    put_back();
     return result;
   }
 
@@ -66,7 +84,8 @@ StreamResult run_streaming(Context& ctx) {
       check(relay_client.post_streamed(floor_target, "{}"), "two-hop floor warm-up");
       relay_client.post("/", small);
     }
-    pin_emulator_children(ctx, emulator);
+    if (result.pinned)
+      pin_emulator_children(emulator, cpu_b);
     for (std::size_t i = 0; i < result.runs; ++i) {
       // Alternating order, so drift hits both paths alike.
       auto run_emulator = [&] {
@@ -104,6 +123,7 @@ StreamResult run_streaming(Context& ctx) {
   stop_child(emulator);
   stop_child(relay);
   stop_child(echo);
+  put_back();
   if (const auto leaked = reap_leftovers())
     ctx.notes.push_back("after SIGTERM to lambda-emu (streaming), " + std::to_string(leaked) +
                         " process(es) it started were still running and were killed");

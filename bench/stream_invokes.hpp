@@ -7,6 +7,10 @@
 //     caller <- lambda-emu <- runtime, so the floor for time to first byte and full transfer;
 //   - the one-hop stream: the echo server straight to the client (a stricter transfer floor);
 //   - a 100 B round trip through the relay, the earliest any answer can come back over two hops.
+// With two CPUs or more the part always places its processes as --pin does (client, relay and
+// lambda-emu on one CPU, echo server and runtime on another): left to the scheduler, three busy
+// processes on two CPUs make either path's first byte p50 jump between ~0.35 and ~0.9 ms from
+// run to run, which judges the scheduler, not lambda-emu.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -25,7 +29,8 @@ struct StreamResult {
   std::vector<double> floor_total_us;
   std::vector<double> relay_first_byte_us;  // the two-hop stream
   std::vector<double> relay_total_us;
-  std::vector<double> relay_round_trip_us;  // 100 B through the relay: the first-byte floor
+  std::vector<double> relay_round_trip_us;  // 100 B through the relay, nothing behind it
+  bool pinned = false;                      // placed as --pin does
   std::size_t errors = 0;
   std::string first_error;
   bool ran = false;
