@@ -252,6 +252,12 @@ std::size_t Validation::agreeing_overheads() const {
       overheads.begin(), overheads.end(), [](const auto& o) { return o.judged && o.agrees(); }));
 }
 
+std::size_t Validation::undersampled_disagreements() const {
+  return static_cast<std::size_t>(
+      std::count_if(overheads.begin(), overheads.end(),
+                    [](const auto& o) { return o.judged && !o.agrees() && o.undersampled(); }));
+}
+
 std::size_t Validation::agreeing_rows() const {
   std::size_t n = 0;
   for (const RunComparison& r : runs) {
@@ -371,7 +377,8 @@ ordered_json validation_json(const Validation& v) {
                          {"measured_p50_ms", milliseconds(o.measured)},
                          {"difference_ms", milliseconds(o.measured - o.modeled)},
                          {"seed_sd_ms", milliseconds(o.seed_sd)},
-                         {"agrees", o.agrees()}});
+                         {"agrees", o.agrees()},
+                         {"undersampled", o.undersampled()}});
   }
   return {{"scenario", v.scenario},
           {"memory_mb", v.memory_mb},
@@ -390,6 +397,7 @@ ordered_json validation_json(const Validation& v) {
           {"overheads", std::move(overheads)},
           {"judged_overheads", v.judged_overheads()},
           {"agreeing_overheads", v.agreeing_overheads()},
+          {"undersampled_disagreements", v.undersampled_disagreements()},
           {"notes", v.notes},
           {"failures", v.failures}};
 }
@@ -446,9 +454,10 @@ std::string validation_markdown(const Validation& v) {
         rows += "| " + o.variant + " | " + std::string(phase_name(o.phase)) + " | " +
                 fixed_ms(o.modeled, true) + " | " + fixed_ms(o.measured, true) + " | " +
                 difference(o.modeled, o.measured) + " | " + spread(v, o.seed_sd) + " | " +
-                (!o.judged    ? "cpu: not judged"
-                 : o.agrees() ? "yes"
-                              : "no") +
+                (!o.judged          ? "cpu: not judged"
+                 : o.agrees()       ? "yes"
+                 : o.undersampled() ? "no; seed sd over the bar: too few samples to tell"
+                                    : "no") +
                 " |\n";
       }
     }
@@ -465,6 +474,11 @@ std::string validation_markdown(const Validation& v) {
     md += "Judged overheads (phases where the stages spend sleep costs only): " +
           std::to_string(v.judged_overheads()) +
           ", agreeing at p50: " + std::to_string(v.agreeing_overheads()) + ".\n";
+    if (const std::size_t n = v.undersampled_disagreements(); n > 0) {
+      md += "Of those that do not agree, " + std::to_string(n) +
+            " move more than the bar from seed to seed: too few samples to tell; more "
+            "--cold-starts (Init, cold start, shutdown) or --warm-invokes (the rest) can.\n";
+    }
   }
   if (!v.failures.empty()) {
     md += "\n## Failures\n\n";

@@ -94,6 +94,9 @@ struct OverheadComparison {
   Duration seed_sd{0};  // one seed's overhead's, as PhaseComparison::p50_seed_sd
 
   [[nodiscard]] bool agrees() const { return wrapper_sim::agrees(modeled, measured); }
+  // One seed's overhead moves more than the bar from sampling alone: a run of this size cannot
+  // tell agreement from disagreement here, a bigger one can (the sd shrinks as 1/sqrt(n)).
+  [[nodiscard]] bool undersampled() const { return seed_sd > allowed_difference(modeled); }
 };
 
 struct Validation {
@@ -114,6 +117,8 @@ struct Validation {
   // Judged overheads, and those that agree.
   [[nodiscard]] std::size_t judged_overheads() const;
   [[nodiscard]] std::size_t agreeing_overheads() const;
+  // Judged overheads that do not agree and are undersampled().
+  [[nodiscard]] std::size_t undersampled_disagreements() const;
 };
 
 // Every phase the measurement has samples of, for every measured run (matched to the modeled run

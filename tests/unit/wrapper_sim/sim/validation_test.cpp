@@ -341,3 +341,45 @@ TEST_CASE("validation: the model's figures are what it expects of a run this siz
   REQUIRE(v.overheads.size() == 2);
   CHECK(v.overheads[1].modeled == overhead_sum / count);
 }
+
+TEST_CASE(
+    "validation: an overhead that moves more than the bar from seed to seed is too few "
+    "samples to tell") {
+  // 1 ms off a 10 ms overhead: the bar is 0.5 ms.
+  OverheadComparison o{"w", 100, Phase::warm, true, 10ms, 11ms, 300us};
+  CHECK_FALSE(o.agrees());
+  CHECK_FALSE(o.undersampled());
+  o.seed_sd = 600us;
+  CHECK(o.undersampled());
+  OverheadComparison large = o;
+  large.modeled = 20ms;  // bar 1 ms
+  large.measured = 22ms;
+  CHECK_FALSE(large.undersampled());
+
+  Validation v;
+  v.scenario = "s";
+  v.work.payload_bytes = {100};
+  OverheadComparison agreeing = o;
+  agreeing.phase = Phase::duration;
+  agreeing.measured = 10ms;
+  OverheadComparison cpu = o;
+  cpu.phase = Phase::init;
+  cpu.judged = false;
+  v.overheads = {o, large, agreeing, cpu};
+  CHECK(v.undersampled_disagreements() == 1);
+
+  const std::string md = validation_markdown(v);
+  CHECK(md.find("| w | warm | +10.000 | +11.000 | +1.000 (+10.0%) | - | no; seed sd over the "
+                "bar: too few samples to tell |") != std::string::npos);
+  CHECK(md.find("| w | warm | +20.000 | +22.000 | +2.000 (+10.0%) | - | no |") !=
+        std::string::npos);
+  CHECK(md.find("Of those that do not agree, 1 move more than the bar from seed to seed") !=
+        std::string::npos);
+  const auto j = validation_json(v);
+  CHECK(j["overheads"][0]["undersampled"] == true);
+  CHECK(j["overheads"][1]["undersampled"] == false);
+  CHECK(j["undersampled_disagreements"] == 1);
+
+  v.overheads = {large, agreeing};
+  CHECK(validation_markdown(v).find("Of those that do not agree") == std::string::npos);
+}
