@@ -1,5 +1,6 @@
 #include "driver/emulator.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -54,7 +55,11 @@ void Emulator::start() {
     isolation_ = process::probe_isolation(log_);  // warns once, naming the reason, if refused
   }
   if (config_.cgroups) {
-    cgroups_ = process::probe_cgroups(log_);  // warns once, naming what is missing and why
+    const bool freezing = !config_.freeze_by_signals &&
+                          std::any_of(config_.functions.begin(), config_.functions.end(),
+                                      [](const FunctionSpec& f) { return f.function.freeze; });
+    // Warns once, naming what is missing and why.
+    cgroups_ = process::probe_cgroups(log_, {.hold_freezer = freezing});
   } else {
     log_.info(
         "--cgroups off: no CPU share from the memory size, no memory limit, freezing by signals");

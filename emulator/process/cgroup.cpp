@@ -456,7 +456,7 @@ CgroupSupport probe_cgroups(spdlog::logger& log, const CgroupProbeOptions& optio
         "not used";
   }
   CgroupSupport s = decide_cgroups(f);
-  if (s.freezer.version == CgroupVersion::v1) {
+  if (s.freezer.version == CgroupVersion::v1 && options.hold_freezer) {
     s.freezer_hold = hold_v1_freezer(s.freezer.parent);
   }
 

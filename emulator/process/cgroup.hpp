@@ -68,6 +68,7 @@ struct CgroupSupport {
 struct CgroupProbeOptions {
   bool v1 = true;  // tests turn one version off to reach the other
   bool v2 = true;
+  bool hold_freezer = true;  // false where no sandbox will be frozen by the cgroup
 };
 
 // Finds the cgroup mounts and the emulator's own cgroups, creates the parent directories

@@ -415,6 +415,12 @@ TEST_CASE("cgroup: a v1 freezer gets an empty group kept frozen, removed with th
   only_hold.freezer_hold = s.freezer_hold;
   process::remove_cgroup_parents(only_hold);
   CHECK_FALSE(fs::exists(s.freezer_hold));
+
+  // Not where no sandbox will be frozen by the cgroup (--freeze signals or off).
+  const process::CgroupSupport without =
+      process::probe_cgroups(*spdlog::default_logger(), {.hold_freezer = false});
+  CHECK(without.freezer_hold.empty());
+  CHECK_FALSE(fs::exists(s.freezer_hold));
 }
 
 TEST_CASE("cgroup: the quota and limit files hold the computed values", "[process][cgroup]") {
