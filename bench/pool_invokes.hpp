@@ -10,6 +10,10 @@
 
 namespace bench {
 
+// The target: four sandboxes give at least twice the throughput of one.
+inline constexpr std::size_t kPoolTargetSandboxes = 4;
+inline constexpr double kPoolTargetSpeedup = 2.0;
+
 // What each process used of the CPUs during a measured phase, in CPUs (1.0: one CPU all the time).
 struct CpuShare {
   double emulator = 0;  // lambda-emu (one thread)
@@ -29,6 +33,7 @@ struct PoolRound {
 // One pool size, over all rounds.
 struct PoolSizeRun {
   std::size_t sandboxes = 0;  // N: --max-concurrency and the number of clients
+  bool unfrozen = false;      // run with --freeze off: the pool without the freezer's writes
   PathRun invokes;            // every measured invoke of every client and round
   std::vector<PoolRound> rounds;
 };
@@ -38,8 +43,9 @@ struct PoolResult {
   std::size_t iterations = 0;  // measured invokes per client and round
   std::size_t warmup = 0;      // per client and round
   std::size_t rounds = 0;
-  std::size_t cpus = 0;  // CPUs the bench may use
-  std::vector<PoolSizeRun> sizes;
+  std::size_t cpus = 0;            // CPUs the bench may use
+  std::vector<PoolSizeRun> sizes;  // as configured; then N=1 and N=4 unfrozen, unless the
+                                   // emulator arguments set --freeze themselves
   bool ran = false;
 };
 
