@@ -53,7 +53,7 @@ options:
                         5 cold runs
   --pin                 pin client, relay and lambda-emu to one CPU, echo server, runtime and
                         extensions to another (not the cold starts); default: the OS places
-                        processes freely
+                        processes freely, except in the streaming part, which always pins
   --floor-only          measure only the floor and the runtime's own cold start (no lambda-emu)
   --no-warm, --no-extensions, --no-telemetry, --no-streaming, --no-pool, --no-cold
                         skip a part
