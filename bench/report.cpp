@@ -387,17 +387,23 @@ json report_pool(const PoolResult& pool) {
     }
     return cpu;
   };
+  // The runs the target compares: N=1 and N=4, as configured or with --freeze off.
+  auto run_of = [&pool](std::size_t sandboxes, bool unfrozen) -> const PoolSizeRun* {
+    for (const auto& run : pool.sizes)
+      if (run.sandboxes == sandboxes && run.unfrozen == unfrozen)
+        return &run;
+    return nullptr;
+  };
+  auto rate_of = [&](std::size_t sandboxes, bool unfrozen) {
+    const PoolSizeRun* run = run_of(sandboxes, unfrozen);
+    return run ? mean_per_second(*run) : 0.0;
+  };
+  auto emulator_cpu_of = [&](std::size_t sandboxes) {
+    const PoolSizeRun* run = run_of(sandboxes, false);
+    return run ? mean_cpu(*run).emulator : 0.0;
+  };
   // Speed-ups are against N=1, when it was measured.
-  double single = 0;
-  double single_unfrozen = 0;
-  double at_target_unfrozen = 0;
-  for (const auto& run : pool.sizes) {
-    if (run.unfrozen) {
-      (run.sandboxes == 1 ? single_unfrozen : at_target_unfrozen) = mean_per_second(run);
-    } else if (run.sandboxes == 1) {
-      single = mean_per_second(run);
-    }
-  }
+  const double single = rate_of(1, false);
 
   std::printf(
       "\nPool: N sandboxes (--max-concurrency N --at-limit queue), N keep-alive clients, %zu B "
@@ -463,29 +469,23 @@ json report_pool(const PoolResult& pool) {
     if (run.invokes.errors)
       std::printf("  N=%zu: first error: %s\n", run.sandboxes, run.invokes.first_error.c_str());
 
+  auto judged = [](double one, double at_target) {
+    const double speedup = at_target / one;
+    return json{{"sandboxes", kPoolTargetSandboxes},
+                {"min_speedup", kPoolTargetSpeedup},
+                {"speedup", speedup},
+                {"pass", speedup >= kPoolTargetSpeedup}};
+  };
+  auto verdict_text = [](const json& j) { return j["pass"].get<bool>() ? "PASS" : "MISS"; };
+
   json target;
-  double at_target = 0;
-  double single_cpu = 0;  // lambda-emu's share of a CPU at N=1
-  double at_target_cpu = 0;
-  for (const auto& run : pool.sizes) {
-    if (run.unfrozen)
-      continue;
-    if (run.sandboxes == 1)
-      single_cpu = mean_cpu(run).emulator;
-    if (run.sandboxes == kPoolTargetSandboxes) {
-      at_target = mean_per_second(run);
-      at_target_cpu = mean_cpu(run).emulator;
-    }
-  }
+  const double at_target = rate_of(kPoolTargetSandboxes, false);
+  const double single_cpu = emulator_cpu_of(1);  // lambda-emu's share of a CPU at N=1
+  const double at_target_cpu = emulator_cpu_of(kPoolTargetSandboxes);
   if (single > 0 && at_target > 0) {
-    const double speedup = at_target / single;
-    const bool pass = speedup >= kPoolTargetSpeedup;
+    target = judged(single, at_target);
     std::printf("  throughput at N=%zu >= %.0fx N=1: %s (%.2fx)\n", kPoolTargetSandboxes,
-                kPoolTargetSpeedup, pass ? "PASS" : "MISS", speedup);
-    target = {{"sandboxes", kPoolTargetSandboxes},
-              {"min_speedup", kPoolTargetSpeedup},
-              {"speedup", speedup},
-              {"pass", pass}};
+                kPoolTargetSpeedup, verdict_text(target), target["speedup"].get<double>());
     // lambda-emu serves every sandbox and every caller on one io thread: once that thread is
     // busy all the time, more sandboxes cannot add throughput. Its CPU time counts every thread,
     // so the cgroup freezer's writes (its freezer thread) too, which can take it over 100 %.
@@ -500,17 +500,17 @@ json report_pool(const PoolResult& pool) {
                 kPoolTargetSandboxes, kPoolTargetSpeedup, kPoolTargetSandboxes);
   }
   json unfrozen;
+  const double single_unfrozen = rate_of(1, true);
+  const double at_target_unfrozen = rate_of(kPoolTargetSandboxes, true);
   if (single_unfrozen > 0 && at_target_unfrozen > 0) {
-    const double speedup = at_target_unfrozen / single_unfrozen;
-    const bool pass = speedup >= kPoolTargetSpeedup;
+    unfrozen = judged(single_unfrozen, at_target_unfrozen);
+    unfrozen["invokes_per_s_1"] = single_unfrozen;
+    unfrozen["invokes_per_s_at_target"] = at_target_unfrozen;
     std::printf(
         "  the pool alone (--freeze off, N=1 and N=%zu in the same rounds): %.0f and %.0f "
         "invokes/s,\n  %s (%.2fx)\n",
-        kPoolTargetSandboxes, single_unfrozen, at_target_unfrozen, pass ? "PASS" : "MISS", speedup);
-    unfrozen = {{"invokes_per_s_1", single_unfrozen},
-                {"invokes_per_s_at_target", at_target_unfrozen},
-                {"speedup", speedup},
-                {"pass", pass}};
+        kPoolTargetSandboxes, single_unfrozen, at_target_unfrozen, verdict_text(unfrozen),
+        unfrozen["speedup"].get<double>());
   }
   if (pool.cpus < 2)
     std::printf(

@@ -526,9 +526,7 @@ std::optional<SandboxCgroup> SandboxCgroup::create(const CgroupSupport& support,
   }
   if (cg.freezer_v_ != CgroupVersion::none) {
     // Kept open: a freeze and a thaw an invoke, each one write() instead of three system calls.
-    const std::string file =
-        cg.freezer_dir_ +
-        (cg.freezer_v_ == CgroupVersion::v1 ? "/freezer.state" : "/cgroup.freeze");
+    const std::string file = cg.freezer_file();
     cg.freezer_fd_ = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
     if (cg.freezer_fd_ < 0) {
       error = failure("open", file, errno);
@@ -679,11 +677,14 @@ bool SandboxCgroup::write_freezer(bool frozen, std::string& error) {
   const std::string_view state = v1 ? (frozen ? "FROZEN" : "THAWED") : (frozen ? "1" : "0");
   const ssize_t n = ::pwrite(freezer_fd_, state.data(), state.size(), 0);
   if (n != static_cast<ssize_t>(state.size())) {
-    error = failure("write to", freezer_dir_ + (v1 ? "/freezer.state" : "/cgroup.freeze"),
-                    n < 0 ? errno : EIO);
+    error = failure("write to", freezer_file(), n < 0 ? errno : EIO);
     return false;
   }
   return true;
+}
+
+std::string SandboxCgroup::freezer_file() const {
+  return freezer_dir_ + (freezer_v_ == CgroupVersion::v1 ? "/freezer.state" : "/cgroup.freeze");
 }
 
 bool SandboxCgroup::freeze(std::string& error) {

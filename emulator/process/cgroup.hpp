@@ -167,6 +167,7 @@ class SandboxCgroup {
   bool apply(int memory_mb, std::string& error);
   // freezer.state FROZEN/THAWED (v1) or cgroup.freeze 1/0 (v2).
   bool write_freezer(bool frozen, std::string& error);
+  [[nodiscard]] std::string freezer_file() const;  // the file write_freezer() writes
   void kill_members() const;
   void close_files() noexcept;
 
